@@ -1,0 +1,93 @@
+"""Lazy, once-only loading of the op library, with a pure-TF fallback.
+
+The library is `_sparse_conv_ops.so` next to this file (built by
+`make build`), or the file named by $SPARSEZOO_OPS_LIBRARY. Setting
+$SPARSEZOO_FORCE_REFERENCE to 1 makes every call use the pure-TF reference.
+When the library is missing, fails to load, or was built against another
+TensorFlow version, a warning says why (once) and the reference is used.
+"""
+
+import os
+import re
+import threading
+import warnings
+from typing import Optional
+
+import tensorflow as tf
+
+LIBRARY_ENV = "SPARSEZOO_OPS_LIBRARY"
+FORCE_REFERENCE_ENV = "SPARSEZOO_FORCE_REFERENCE"
+LIBRARY_NAME = "_sparse_conv_ops.so"
+
+_lock = threading.Lock()
+_state = {"attempted": False, "module": None, "reason": None}
+
+
+def library_path() -> str:
+  """Where the op library is looked for."""
+  return os.environ.get(LIBRARY_ENV) or os.path.join(
+      os.path.dirname(os.path.abspath(__file__)), LIBRARY_NAME)
+
+
+def reference_forced() -> bool:
+  """True when $SPARSEZOO_FORCE_REFERENCE asks for the pure-TF path."""
+  value = os.environ.get(FORCE_REFERENCE_ENV, "").strip().lower()
+  return value not in ("", "0", "false", "no")
+
+
+_BUILD_INFO = re.compile(rb"sparsezoo_tf:built_for_tensorflow=([^;\x00]{1,64});")
+
+
+def _built_for(path: str) -> str:
+  """The TensorFlow version the library was compiled against, read from the
+  file without loading it (loading registers the ops)."""
+  with open(path, "rb") as f:
+    match = _BUILD_INFO.search(f.read())
+  if match is None:
+    raise ValueError("it carries no sparsezoo_tf build information")
+  return match.group(1).decode()
+
+
+def _load(path: str):
+  if not os.path.exists(path):
+    return None, (f"{path} does not exist (run `make build` to build the op "
+                  f"library)")
+  try:
+    built_for = _built_for(path)
+  except (OSError, ValueError) as e:
+    return None, f"{path} cannot be loaded: {e}"
+  if built_for != tf.version.VERSION:
+    return None, (f"{path} was built for TensorFlow {built_for}, this is "
+                  f"{tf.version.VERSION}; rebuild it with `make build`")
+  try:
+    return tf.load_op_library(path), None
+  except (tf.errors.NotFoundError, tf.errors.InvalidArgumentError,
+          tf.errors.AlreadyExistsError, OSError) as e:
+    return None, f"{path} cannot be loaded: {e}"
+
+
+def load_library():
+  """Returns the op module, or None (with a one-time warning) if unusable."""
+  with _lock:
+    if not _state["attempted"]:
+      _state["attempted"] = True
+      _state["module"], _state["reason"] = _load(library_path())
+      if _state["module"] is None:
+        warnings.warn(
+            f"sparsezoo_tf: using the pure-TensorFlow reference path: "
+            f"{_state['reason']}", RuntimeWarning, stacklevel=2)
+    return _state["module"]
+
+
+def unavailable_reason() -> Optional[str]:
+  """Why the op cannot be used right now, or None if it can."""
+  if reference_forced():
+    return f"${FORCE_REFERENCE_ENV} is set"
+  if load_library() is None:
+    return _state["reason"]
+  return None
+
+
+def op_available() -> bool:
+  """True when calls with implementation="auto" run the custom op."""
+  return unavailable_reason() is None

@@ -1,0 +1,113 @@
+"""Pure-TensorFlow sparse convolution: the path used without the op library.
+
+Shift-and-multiply in TF ops: for every run of blocks that share an input
+range and an output range, the shifted (strided) views of the padded input
+for their taps are concatenated along channels and multiplied by the
+matching weights stacked along rows, in one matmul. The partial outputs are
+summed per output-channel interval and concatenated. Only existing weights
+are multiplied; gradients come from TF's autodiff.
+"""
+
+import collections
+from typing import Dict, List, Tuple
+
+import numpy as np
+import tensorflow as tf
+
+from sparsezoo_tf.ops import plan as plan_lib
+
+
+def output_size_and_padding(size, kernel: int, stride: int, padding: str):
+  """TensorFlow's output size and (before, after) padding for one dimension.
+
+  `size` may be a Python int or a scalar int32 tensor.
+  """
+  if padding == "VALID":
+    return (size - kernel) // stride + 1, 0, 0
+  out = (size + stride - 1) // stride
+  if isinstance(size, int):
+    total = max((out - 1) * stride + kernel - size, 0)
+  else:
+    total = tf.maximum((out - 1) * stride + kernel - size, 0)
+  return out, total // 2, total - total // 2
+
+
+def _dim(x: tf.Tensor, axis: int):
+  static = x.shape[axis]
+  return static if static is not None else tf.shape(x)[axis]
+
+
+def _bundles(plan: plan_lib.SparseConvPlan) -> Dict[Tuple[int, int, int, int],
+                                                     List[Tuple[int, int, int]]]:
+  """(in_start, in_size, out_start, out_size) -> [(block, tap_y, tap_x)]."""
+  bundles = collections.OrderedDict()
+  for b, (ty, tx, c0, cn, k0, kn) in enumerate(plan.blocks.tolist()):
+    bundles.setdefault((c0, cn, k0, kn), []).append((b, ty, tx))
+  return bundles
+
+
+def _block_weights(plan: plan_lib.SparseConvPlan, weights: tf.Tensor):
+  """Block id -> its [in_size, out_size] weight matrix (a slice of weights)."""
+  matrices = {}
+  for group in plan.groups:
+    matrix = tf.reshape(
+        weights[group.offset:group.offset + group.in_size * group.columns],
+        [group.in_size, group.columns])
+    col = 0
+    for b in group.block_ids:
+      size = int(plan.blocks[b, plan_lib.OUT_SIZE])
+      matrices[b] = matrix[:, col:col + size]
+      col += size
+  return matrices
+
+
+def reference_sparse_conv2d(inputs: tf.Tensor, weights: tf.Tensor,
+                            plan: plan_lib.SparseConvPlan,
+                            strides: Tuple[int, int],
+                            padding: str) -> tf.Tensor:
+  """Computes the op's function with standard TF ops (arguments checked by
+  the caller, `sparsezoo_tf.ops.sparse_conv2d`)."""
+  kh, kw = plan.kernel_size
+  sh, sw = strides
+  x = inputs
+  if not plan.in_perm_is_identity:
+    x = tf.gather(x, plan.in_perm, axis=3)
+  rows, pad_top, pad_bottom = output_size_and_padding(_dim(x, 1), kh, sh,
+                                                      padding)
+  cols, pad_left, pad_right = output_size_and_padding(_dim(x, 2), kw, sw,
+                                                      padding)
+  x = tf.pad(x, [[0, 0], [pad_top, pad_bottom], [pad_left, pad_right], [0, 0]])
+  batch = _dim(x, 0)
+  pixels = batch * rows * cols
+
+  matrices = _block_weights(plan, weights)
+  boundaries = sorted({0, plan.out_channels} |
+                      set(plan.blocks[:, plan_lib.OUT_START].tolist()) |
+                      set((plan.blocks[:, plan_lib.OUT_START] +
+                           plan.blocks[:, plan_lib.OUT_SIZE]).tolist()))
+  pieces = collections.defaultdict(list)  # interval start -> [tensor]
+  for (c0, cn, k0, kn), members in _bundles(plan).items():
+    views = []
+    for _, ty, tx in members:
+      view = x[:, ty:ty + (rows - 1) * sh + 1:sh,
+               tx:tx + (cols - 1) * sw + 1:sw, c0:c0 + cn]
+      views.append(tf.reshape(view, [pixels, cn]))
+    stacked = views[0] if len(views) == 1 else tf.concat(views, axis=1)
+    kernel = tf.concat([matrices[b] for b, _, _ in members], axis=0)
+    product = tf.matmul(stacked, kernel)
+    inside = [edge for edge in boundaries if k0 <= edge <= k0 + kn]
+    for start, end in zip(inside[:-1], inside[1:]):
+      pieces[start].append(product[:, start - k0:end - k0]
+                           if (start, end) != (k0, k0 + kn) else product)
+  columns = []
+  for start, end in zip(boundaries[:-1], boundaries[1:]):
+    parts = pieces.get(start)
+    if parts:
+      columns.append(parts[0] if len(parts) == 1 else tf.add_n(parts))
+    else:
+      columns.append(tf.zeros([pixels, end - start], dtype=x.dtype))
+  y = columns[0] if len(columns) == 1 else tf.concat(columns, axis=1)
+  y = tf.reshape(y, [batch, rows, cols, plan.out_channels])
+  if not plan.out_perm_is_identity:
+    y = tf.gather(y, np.argsort(plan.out_perm).astype(np.int32), axis=3)
+  return y

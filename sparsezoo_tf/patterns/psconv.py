@@ -1,0 +1,100 @@
+"""Pre-defined sparse kernels of fixed support size (pSConv, paper 004).
+
+Every k x k 2-D kernel keeps `kss` positions, chosen pseudo-randomly from a
+seed before training; within every filter each of the k^2 positions is used
+by at least one of its 2-D kernels (the paper's coverage constraint).
+
+Layouts:
+  "shifted" (default): the support of 2-D kernel (c, o) is pattern
+      [(c + o) mod P] of P = ceil(k^2 / kss) patterns that together cover
+      the kernel. Filters differ from each other, and every tap is a dense
+      product over a set of input channels, which the op runs fast.
+  "channel": pattern [c mod P], the same for every filter.
+  "random": an independent random support per 2-D kernel, as in the
+      paper's published code; correct but slow (many small blocks).
+"""
+
+import math
+
+import numpy as np
+
+from sparsezoo_tf.patterns import _checks
+
+LAYOUTS = ("shifted", "channel", "random")
+
+
+def covering_patterns(taps: int, kss: int, rng: np.random.Generator,
+                      count: int = 0) -> np.ndarray:
+  """Returns `count` (at least ceil(taps / kss)) boolean tap sets of size kss
+  whose union is every tap: consecutive windows of a random tap order."""
+  needed = math.ceil(taps / kss)
+  count = max(count, needed)
+  order = rng.permutation(taps)
+  patterns = np.zeros((count, taps), dtype=bool)
+  for p in range(count):
+    if p < needed:
+      chosen = order[(p * kss + np.arange(kss)) % taps]
+    else:
+      chosen = rng.choice(taps, size=kss, replace=False)
+    patterns[p, chosen] = True
+  return patterns
+
+
+def psconv(kernel_size, in_channels: int, out_channels: int, kss: int,
+           seed: int = 0, layout: str = "shifted") -> np.ndarray:
+  """pSConv support [k, k, C, K] with `kss` taps per 2-D kernel.
+
+  Args:
+    kernel_size: int or (rows, cols).
+    in_channels: C; must be at least ceil(k^2 / kss) so that the 2-D
+      kernels of one filter can cover every position.
+    out_channels: K.
+    kss: kernel support size, 1 <= kss <= rows * cols.
+    seed: the same seed always gives the same support.
+    layout: one of LAYOUTS.
+  """
+  rows, cols = _checks.kernel_pair(kernel_size)
+  taps = rows * cols
+  _checks.positive_int("in_channels", in_channels)
+  _checks.positive_int("out_channels", out_channels)
+  if isinstance(kss, bool) or not isinstance(kss, int) or not 1 <= kss <= taps:
+    raise ValueError(
+        f"kss (kernel support size) must be an int in [1, {taps}] for a "
+        f"{rows}x{cols} kernel, got {kss!r}")
+  if layout not in LAYOUTS:
+    raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+  if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    raise ValueError(f"seed must be an int, got {seed!r}")
+  period = math.ceil(taps / kss)
+  if in_channels < period:
+    raise ValueError(
+        f"in_channels={in_channels} is too few for kss={kss}: "
+        f"{in_channels} kernels of {kss} taps cannot cover all {taps} "
+        f"positions of a filter (need at least {period} input channels)")
+  rng = np.random.default_rng(int(seed))
+  if layout == "random":
+    support = np.zeros((out_channels, in_channels, taps), dtype=bool)
+    for o in range(out_channels):
+      chosen = rng.permutation(in_channels)
+      support[o, chosen] = covering_patterns(taps, kss, rng, in_channels)
+  else:
+    patterns = covering_patterns(taps, kss, rng)
+    c = np.arange(in_channels)[None, :]
+    o = np.arange(out_channels)[:, None]
+    if layout == "shifted":
+      phase = (c + o) % period
+    else:
+      phase = np.broadcast_to(c % period, (out_channels, in_channels))
+    support = patterns[phase]  # [K, C, taps]
+  return support.transpose(2, 1, 0).reshape(rows, cols, in_channels,
+                                            out_channels)
+
+
+def kernel_support_sizes(support: np.ndarray) -> np.ndarray:
+  """Number of taps of every 2-D kernel: [C, K]."""
+  return np.asarray(support).sum(axis=(0, 1))
+
+
+def covers_every_position(support: np.ndarray) -> bool:
+  """The coverage constraint: every filter uses every kernel position."""
+  return bool(np.asarray(support).any(axis=2).all())

@@ -1,0 +1,53 @@
+"""Speed of the sparse convolution op against dense convolution, in one run.
+
+    python tools/benchmark_ops.py --output BENCHMARKS.md
+
+For every shape and pattern: dense `tf.nn.conv2d` (oneDNN), the pure-TF
+reference path and the custom op, forward and forward+backward, as ratios to
+the dense time of the same run (minimum over --repeats runs). Default
+shapes: paper 000 Table 9 at batch 8.
+"""
+
+import os
+import sys
+
+from absl import app
+from absl import flags
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from sparsezoo_tf.ops import benchmark  # pylint: disable=g-import-not-at-top
+
+FLAGS = flags.FLAGS
+flags.DEFINE_integer("batch", 8, "Batch size.")
+flags.DEFINE_list("shapes", list(benchmark.TABLE9_SHAPES),
+                  "Shapes as SIZExINxOUT (square inputs).")
+flags.DEFINE_list("patterns", ["sw_sc", "cw_sc", "psconv4"],
+                  "Pattern names (see sparsezoo_tf.ops.PATTERN_NAMES).")
+flags.DEFINE_integer("kernel_size", 3, "Kernel size.")
+flags.DEFINE_integer("repeats", 7, "Timed runs; the minimum is reported.")
+flags.DEFINE_integer("number", 3, "Calls per timed run.")
+flags.DEFINE_string("output", None, "Markdown file to write the table to.")
+
+
+def main(argv):
+  del argv
+  settings = benchmark.BenchmarkSettings(
+      batch=FLAGS.batch, kernel_size=FLAGS.kernel_size,
+      repeats=FLAGS.repeats, number=FLAGS.number)
+  rows = benchmark.run_benchmark(
+      FLAGS.shapes, FLAGS.patterns, settings,
+      report=lambda row: print(
+          {k: round(v, 3) if isinstance(v, float) else v
+           for k, v in row.items()}, flush=True))
+  table = benchmark.to_markdown(rows, settings)
+  print(table)
+  if FLAGS.output:
+    tmp = FLAGS.output + ".tmp"
+    with open(tmp, "w") as f:
+      f.write(table)
+    os.replace(tmp, FLAGS.output)
+
+
+if __name__ == "__main__":
+  app.run(main)
