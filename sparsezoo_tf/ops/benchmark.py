@@ -31,17 +31,22 @@ class BenchmarkSettings:
   number: int = 3
 
 
-def time_min(fn: Callable[[], tf.Tensor], repeats: int, number: int) -> float:
-  """Minimum over `repeats` of the mean time of `number` calls, in seconds."""
-  fn().numpy()  # trace and warm up
-  fn().numpy()
-  best = float("inf")
+def time_interleaved(fns: Dict[str, Callable[[], tf.Tensor]], repeats: int,
+                     number: int) -> Dict[str, float]:
+  """Minimum over `repeats` of the mean time of `number` calls, in seconds,
+  for every function. The functions take turns within each repeat, so a
+  change in machine load affects them alike."""
+  for fn in fns.values():  # trace and warm up
+    fn().numpy()
+    fn().numpy()
+  best = {name: float("inf") for name in fns}
   for _ in range(repeats):
-    start = time.perf_counter()
-    for _ in range(number):
-      result = fn()
-    result.numpy()
-    best = min(best, (time.perf_counter() - start) / number)
+    for name, fn in fns.items():
+      start = time.perf_counter()
+      for _ in range(number):
+        result = fn()
+      result.numpy()
+      best[name] = min(best[name], (time.perf_counter() - start) / number)
   return best
 
 
@@ -100,17 +105,17 @@ def benchmark_case(shape: str, pattern: str, settings: BenchmarkSettings,
 
   row = {"shape": f"{settings.batch}x{size}x{size}x{c} -> {n}",
          "pattern": pattern, "density": plan.density}
-  impls = [("reference", sparse("reference"))]
+  impls = {"reference": sparse("reference")}
   if loader.op_available():
-    impls.append(("op", sparse("op")))
+    impls["op"] = sparse("op")
   for mode, builder in (("fwd", _forward), ("fwd+bwd", _forward_backward)):
-    base = time_min(builder(dense, x, dense_w), settings.repeats,
-                    settings.number)
-    row[f"dense {mode} ms"] = base * 1e3
-    for name, conv in impls:
-      t = time_min(builder(conv, x, packed_w), settings.repeats,
-                   settings.number)
-      row[f"{name} {mode}"] = t / base
+    fns = {"dense": builder(dense, x, dense_w)}
+    fns.update({name: builder(conv, x, packed_w)
+                for name, conv in impls.items()})
+    times = time_interleaved(fns, settings.repeats, settings.number)
+    row[f"dense {mode} ms"] = times["dense"] * 1e3
+    for name in impls:
+      row[f"{name} {mode}"] = times[name] / times["dense"]
   return row
 
 
@@ -150,8 +155,9 @@ def to_markdown(rows: Sequence[dict], settings: BenchmarkSettings) -> str:
       f"{datetime.date.today().isoformat()}: {os.cpu_count()} cores "
       f"({_cpu_name()}), TensorFlow {tf.version.VERSION}, batch "
       f"{settings.batch}, {k}x{k} kernels, stride 1, SAME padding. Times are "
-      f"the minimum over {settings.repeats} runs of {settings.number} calls; "
-      "ratios are time / dense time measured in the same run (lower is "
+      f"the minimum over {settings.repeats} runs of {settings.number} calls, "
+      "the implementations taking turns within each run; ratios are time / "
+      "dense time measured in the same run (lower is "
       "faster; the ideal forward ratio is the density). Dense is "
       "`tf.nn.conv2d` (oneDNN).",
       "",

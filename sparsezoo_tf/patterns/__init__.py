@@ -9,6 +9,7 @@ from sparsezoo_tf.patterns.grouped import grouped
 from sparsezoo_tf.patterns.grouped import shuffle_permutation
 from sparsezoo_tf.patterns.psconv import covers_every_position
 from sparsezoo_tf.patterns.psconv import kernel_support_sizes
+from sparsezoo_tf.patterns.psconv import period_for as psconv_period
 from sparsezoo_tf.patterns.psconv import psconv
 from sparsezoo_tf.patterns.sparse_complementary import channel_sc
 from sparsezoo_tf.patterns.sparse_complementary import single_shape
@@ -18,6 +19,7 @@ from sparsezoo_tf.patterns.sparse_complementary import sw_sc_masks
 
 __all__ = [
     "channel_sc", "covers_every_position", "dense", "grouped",
-    "kernel_support_sizes", "psconv", "shuffle_permutation", "single_shape",
+    "kernel_support_sizes", "psconv", "psconv_period", "shuffle_permutation",
+    "single_shape",
     "spatial_channel_sc", "spatial_sc", "sw_sc_masks",
 ]

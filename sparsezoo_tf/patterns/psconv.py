@@ -6,9 +6,11 @@ by at least one of its 2-D kernels (the paper's coverage constraint).
 
 Layouts:
   "shifted" (default): the support of 2-D kernel (c, o) is pattern
-      [(c + o) mod P] of P = ceil(k^2 / kss) patterns that together cover
-      the kernel. Filters differ from each other, and every tap is a dense
-      product over a set of input channels, which the op runs fast.
+      [(c + o) mod P] of P patterns that together cover the kernel.
+      Filters differ from each other, and every tap is a dense product over
+      a set of input channels, which the op runs fast. P is the smallest
+      period >= ceil(k^2 / kss) that splits the channels evenly (see
+      `period_for`), so that the op's matrix products have equal sizes.
   "channel": pattern [c mod P], the same for every filter.
   "random": an independent random support per 2-D kernel, as in the
       paper's published code; correct but slow (many small blocks).
@@ -40,6 +42,22 @@ def covering_patterns(taps: int, kss: int, rng: np.random.Generator,
   return patterns
 
 
+def period_for(taps: int, kss: int, in_channels: int,
+               out_channels: int) -> int:
+  """The period P of the periodic layouts.
+
+  At least ceil(taps / kss) patterns are needed to cover every position;
+  among the periods from there up to twice that, the smallest that divides
+  both channel counts is taken, else the minimum.
+  """
+  needed = math.ceil(taps / kss)
+  for period in range(needed, 2 * needed + 1):
+    if (period <= in_channels and in_channels % period == 0 and
+        out_channels % period == 0):
+      return period
+  return needed
+
+
 def psconv(kernel_size, in_channels: int, out_channels: int, kss: int,
            seed: int = 0, layout: str = "shifted") -> np.ndarray:
   """pSConv support [k, k, C, K] with `kss` taps per 2-D kernel.
@@ -65,12 +83,12 @@ def psconv(kernel_size, in_channels: int, out_channels: int, kss: int,
     raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
   if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
     raise ValueError(f"seed must be an int, got {seed!r}")
-  period = math.ceil(taps / kss)
-  if in_channels < period:
+  needed = math.ceil(taps / kss)
+  if in_channels < needed:
     raise ValueError(
         f"in_channels={in_channels} is too few for kss={kss}: "
         f"{in_channels} kernels of {kss} taps cannot cover all {taps} "
-        f"positions of a filter (need at least {period} input channels)")
+        f"positions of a filter (need at least {needed} input channels)")
   rng = np.random.default_rng(int(seed))
   if layout == "random":
     support = np.zeros((out_channels, in_channels, taps), dtype=bool)
@@ -78,7 +96,8 @@ def psconv(kernel_size, in_channels: int, out_channels: int, kss: int,
       chosen = rng.permutation(in_channels)
       support[o, chosen] = covering_patterns(taps, kss, rng, in_channels)
   else:
-    patterns = covering_patterns(taps, kss, rng)
+    period = period_for(taps, kss, in_channels, out_channels)
+    patterns = covering_patterns(taps, kss, rng, period)
     c = np.arange(in_channels)[None, :]
     o = np.arange(out_channels)[:, None]
     if layout == "shifted":

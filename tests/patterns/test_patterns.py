@@ -123,3 +123,11 @@ def test_psconv_rejects_bad_arguments(kwargs, message):
   args.update(kwargs)
   with pytest.raises(ValueError, match=message):
     patterns.psconv(**args)
+
+
+@pytest.mark.parametrize("taps, kss, channels, period", [
+    (9, 4, 256, 4), (9, 2, 256, 8), (9, 1, 256, 16), (9, 4, 30, 3),
+    (9, 5, 64, 2), (9, 4, 7, 3), (25, 4, 64, 8),
+])
+def test_psconv_period_splits_channels_evenly(taps, kss, channels, period):
+  assert patterns.psconv_period(taps, kss, channels, channels) == period

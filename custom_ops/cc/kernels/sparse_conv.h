@@ -35,19 +35,6 @@ enum BlockField {
   kNumBlockFields = 6,
 };
 
-// One block of a validated plan, with its place in the packed weights:
-// W_b[i][j] = weights[weight_offset + i * weight_ld + j].
-struct PlanBlock {
-  int tap_y;
-  int tap_x;
-  int in_start;
-  int in_size;
-  int out_start;
-  int out_size;
-  int weight_ld;
-  int64_t weight_offset;
-};
-
 // A plan whose every index has been checked against the tensors it is used
 // with.
 struct SparseConvPlan {

@@ -23,9 +23,10 @@ struct ConvGeometry {
   int pad_left = 0;
 };
 
-// One validated block as the GPU kernels read it:
-// W_b[i][j] = weights[weight_offset + i * weight_ld + j].
-struct DeviceBlock {
+// One block of a validated plan, with its place in the packed weights:
+// W_b[i][j] = weights[weight_offset + i * weight_ld + j]. The GPU kernels
+// read the same struct from device memory.
+struct PlanBlock {
   int tap_y;
   int tap_x;
   int in_start;
@@ -33,13 +34,12 @@ struct DeviceBlock {
   int out_start;
   int out_size;
   int weight_ld;
-  int unused_padding;
   int64_t weight_offset;
 };
 
 // Device pointers to a plan's tables.
 struct GpuPlanView {
-  const DeviceBlock* blocks;
+  const PlanBlock* blocks;
   int num_blocks;
   const int32_t* in_perm;   // plan input channel -> tensor channel
   const int32_t* out_perm;  // plan output channel -> tensor channel

@@ -22,14 +22,8 @@ using GPUDevice = Eigen::GpuDevice;
 absl::Status UploadPlan(tensorflow::OpKernelContext* ctx,
                         const SparseConvPlan& plan, tensorflow::Tensor* storage,
                         GpuPlanView* view) {
-  std::vector<DeviceBlock> blocks(plan.blocks.size());
-  for (size_t b = 0; b < blocks.size(); ++b) {
-    const PlanBlock& src = plan.blocks[b];
-    blocks[b] = DeviceBlock{src.tap_y,     src.tap_x,    src.in_start,
-                            src.in_size,   src.out_start, src.out_size,
-                            src.weight_ld, 0,             src.weight_offset};
-  }
-  const size_t block_bytes = blocks.size() * sizeof(DeviceBlock);
+  const std::vector<PlanBlock>& blocks = plan.blocks;
+  const size_t block_bytes = blocks.size() * sizeof(PlanBlock);
   const size_t in_bytes = plan.in_perm.size() * sizeof(int32_t);
   const size_t out_bytes = plan.out_perm.size() * sizeof(int32_t);
   const size_t total = block_bytes + in_bytes + out_bytes;
@@ -47,7 +41,7 @@ absl::Status UploadPlan(tensorflow::OpKernelContext* ctx,
   TF_RETURN_IF_ERROR(stream->Memcpy(&destination, host.data(), total));
   // `host` is freed on return: wait for the copy (the tables are small).
   TF_RETURN_IF_ERROR(stream->BlockHostUntilDone());
-  view->blocks = reinterpret_cast<const DeviceBlock*>(device);
+  view->blocks = reinterpret_cast<const PlanBlock*>(device);
   view->num_blocks = static_cast<int>(blocks.size());
   view->in_perm = reinterpret_cast<const int32_t*>(device + block_bytes);
   view->out_perm =

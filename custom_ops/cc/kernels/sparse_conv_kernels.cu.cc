@@ -28,7 +28,7 @@ __global__ void ForwardKernel(int64_t total, ConvGeometry g, GpuPlanView plan,
     const int64_t n = pixel / (g.out_cols * g.out_rows);
     float acc = 0.0f;
     for (int b = 0; b < plan.num_blocks; ++b) {
-      const DeviceBlock blk = plan.blocks[b];
+      const PlanBlock blk = plan.blocks[b];
       if (kp < blk.out_start || kp >= blk.out_start + blk.out_size) continue;
       const int64_t iy = oy * g.stride_rows - g.pad_top + blk.tap_y;
       const int64_t ix = ox * g.stride_cols - g.pad_left + blk.tap_x;
@@ -58,7 +58,7 @@ __global__ void BackpropInputKernel(int64_t total, ConvGeometry g,
     const int64_t n = pixel / (g.in_cols * g.in_rows);
     float acc = 0.0f;
     for (int b = 0; b < plan.num_blocks; ++b) {
-      const DeviceBlock blk = plan.blocks[b];
+      const PlanBlock blk = plan.blocks[b];
       if (cp < blk.in_start || cp >= blk.in_start + blk.in_size) continue;
       const int64_t ry = iy + g.pad_top - blk.tap_y;
       const int64_t rx = ix + g.pad_left - blk.tap_x;
@@ -90,7 +90,7 @@ __global__ void BackpropFilterKernel(int64_t num_weights, ConvGeometry g,
     // Find the block (and row i, column j) that owns packed weight p.
     int owner = -1, i = 0, j = 0;
     for (int b = 0; b < plan.num_blocks && owner < 0; ++b) {
-      const DeviceBlock blk = plan.blocks[b];
+      const PlanBlock blk = plan.blocks[b];
       const int64_t rel = p - blk.weight_offset;
       if (rel < 0) continue;
       const int64_t row = rel / blk.weight_ld, col = rel % blk.weight_ld;
@@ -102,7 +102,7 @@ __global__ void BackpropFilterKernel(int64_t num_weights, ConvGeometry g,
     }
     float acc = 0.0f;
     if (owner >= 0) {
-      const DeviceBlock blk = plan.blocks[owner];
+      const PlanBlock blk = plan.blocks[owner];
       const int64_t c = plan.in_perm[blk.in_start + i];
       const int64_t k = plan.out_perm[blk.out_start + j];
       const int64_t pixels = g.batch * g.out_rows * g.out_cols;
