@@ -14,12 +14,12 @@ def fresh_loader(monkeypatch):
   """A loader that has not tried to load anything yet."""
   monkeypatch.setattr(loader, "_state",
                       {"attempted": False, "module": None, "reason": None})
+  monkeypatch.delenv(loader.FORCE_REFERENCE_ENV, raising=False)
   return monkeypatch
 
 
 def test_missing_library_warns_once_and_falls_back(fresh_loader, tmp_path):
   fresh_loader.setenv(loader.LIBRARY_ENV, str(tmp_path / "missing.so"))
-  fresh_loader.delenv(loader.FORCE_REFERENCE_ENV, raising=False)
   with pytest.warns(RuntimeWarning, match="does not exist"):
     assert loader.load_library() is None
   assert not ops.op_available()
