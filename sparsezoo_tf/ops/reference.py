@@ -1,11 +1,12 @@
 """Pure-TensorFlow sparse convolution: the path used without the op library.
 
-Shift-and-multiply in TF ops: for every run of blocks that share an input
-range and an output range, the shifted (strided) views of the padded input
-for their taps are concatenated along channels and multiplied by the
-matching weights stacked along rows, in one matmul. The partial outputs are
-summed per output-channel interval and concatenated. Only existing weights
-are multiplied; gradients come from TF's autodiff.
+Shift-and-multiply in TF ops: every block multiplies the shifted (strided)
+view of the padded input at its tap by its weight matrix; the products of
+blocks with the same input and output ranges are summed, then the partial
+outputs are summed per output-channel interval and concatenated. Only
+existing weights are multiplied; gradients come from TF's autodiff.
+(Concatenating the views of a bundle into one larger matmul was measured
+slower: 1.61 against 1.22 of dense time for SW-SC at 8x28x28x256.)
 """
 
 import collections
@@ -92,9 +93,9 @@ def reference_sparse_conv2d(inputs: tf.Tensor, weights: tf.Tensor,
       view = x[:, ty:ty + (rows - 1) * sh + 1:sh,
                tx:tx + (cols - 1) * sw + 1:sw, c0:c0 + cn]
       views.append(tf.reshape(view, [pixels, cn]))
-    stacked = views[0] if len(views) == 1 else tf.concat(views, axis=1)
-    kernel = tf.concat([matrices[b] for b, _, _ in members], axis=0)
-    product = tf.matmul(stacked, kernel)
+    products = [tf.matmul(view, matrices[b])
+                for view, (b, _, _) in zip(views, members)]
+    product = products[0] if len(products) == 1 else tf.add_n(products)
     inside = [edge for edge in boundaries if k0 <= edge <= k0 + kn]
     for start, end in zip(inside[:-1], inside[1:]):
       pieces[start].append(product[:, start - k0:end - k0]
