@@ -84,6 +84,7 @@ def test_compile_rejects_bad_supports(support, message):
     (dict(blocks=[[0, 0, 0, 2, 0, 0]]), "outside"),
     (dict(in_perm=[0, 0]), "permutation"),
     (dict(out_perm=[0, 1, 2]), "permutation"),
+    (dict(blocks=[[0, 0, 0, 2, 0, 2], [0, 0, 1, 1, 1, 1]]), "overlap"),
 ])
 def test_plan_validation(changes, message):
   args = dict(kernel_size=(3, 3), in_channels=2, out_channels=2,
