@@ -322,19 +322,15 @@ void ScatterPhases(tensorflow::OpKernelContext* ctx, const CpuCall& call,
   });
 }
 
-// Output channel permutation between plan order and tensor order.
-void PermuteChannels(tensorflow::OpKernelContext* ctx, int64_t pixels,
-                     int64_t channels, const std::vector<int32_t>& perm,
-                     bool to_tensor_order, const float* src, float* dst) {
+// Output gradient from tensor channel order into plan order.
+void GatherOutputChannels(tensorflow::OpKernelContext* ctx, int64_t pixels,
+                          int64_t channels, const std::vector<int32_t>& perm,
+                          const float* src, float* dst) {
   ParallelOverRows(ctx, 1, pixels, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const float* s = src + p * channels;
       float* d = dst + p * channels;
-      if (to_tensor_order) {
-        for (int64_t j = 0; j < channels; ++j) d[perm[j]] = s[j];
-      } else {
-        for (int64_t j = 0; j < channels; ++j) d[j] = s[perm[j]];
-      }
+      for (int64_t j = 0; j < channels; ++j) d[j] = s[perm[j]];
     }
   });
 }
@@ -443,9 +439,8 @@ absl::Status SparseConvBackpropInput<CPUDevice, float>::operator()(
   if (!plan.out_perm_is_identity) {
     TF_RETURN_IF_ERROR(
         AllocateFloats(ctx, out_pixels * geo.out_channels, &dy_t));
-    PermuteChannels(ctx, out_pixels, geo.out_channels, plan.out_perm,
-                    /*to_tensor_order=*/false, out_backprop,
-                    dy_t.flat<float>().data());
+    GatherOutputChannels(ctx, out_pixels, geo.out_channels, plan.out_perm,
+                         out_backprop, dy_t.flat<float>().data());
     dy = dy_t.flat<float>().data();
   }
   TF_RETURN_IF_ERROR(AllocateFloats(ctx, call.weight_copy_size, &weights_t));
@@ -504,9 +499,8 @@ absl::Status SparseConvBackpropFilter<CPUDevice, float>::operator()(
   if (!plan.out_perm_is_identity) {
     TF_RETURN_IF_ERROR(
         AllocateFloats(ctx, out_pixels * geo.out_channels, &dy_t));
-    PermuteChannels(ctx, out_pixels, geo.out_channels, plan.out_perm,
-                    /*to_tensor_order=*/false, out_backprop,
-                    dy_t.flat<float>().data());
+    GatherOutputChannels(ctx, out_pixels, geo.out_channels, plan.out_perm,
+                         out_backprop, dy_t.flat<float>().data());
     dy = dy_t.flat<float>().data();
   }
   const float* x = input;
