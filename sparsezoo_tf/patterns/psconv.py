@@ -95,16 +95,47 @@ def psconv(kernel_size, in_channels: int, out_channels: int, kss: int,
     for o in range(out_channels):
       chosen = rng.permutation(in_channels)
       support[o, chosen] = covering_patterns(taps, kss, rng, in_channels)
+    return support.transpose(2, 1, 0).reshape(rows, cols, in_channels,
+                                              out_channels)
+  period = period_for(taps, kss, in_channels, out_channels)
+  return periodic_support((rows, cols), in_channels, out_channels,
+                          covering_patterns(taps, kss, rng, period), layout)
+
+
+def periodic_patterns(kernel_size, in_channels: int, out_channels: int,
+                      kss: int, seed: int = 0) -> np.ndarray:
+  """The P boolean tap sets [P, k_rows * k_cols] that `psconv` draws for the
+  periodic layouts ("shifted", "channel") from `seed`."""
+  rows, cols = _checks.kernel_pair(kernel_size)
+  taps = rows * cols
+  period = period_for(taps, kss, in_channels, out_channels)
+  return covering_patterns(taps, kss, np.random.default_rng(int(seed)),
+                           period)
+
+
+def periodic_support(kernel_size, in_channels: int, out_channels: int,
+                     patterns: np.ndarray, layout: str) -> np.ndarray:
+  """Support [k, k, C, K] of a periodic layout from its tap sets.
+
+  2-D kernel (c, o) uses patterns[(c + o) mod P] ("shifted") or
+  patterns[c mod P] ("channel").
+  """
+  rows, cols = _checks.kernel_pair(kernel_size)
+  patterns = np.asarray(patterns, dtype=bool)
+  if patterns.ndim != 2 or patterns.shape[1] != rows * cols:
+    raise ValueError(f"patterns must be [P, {rows * cols}] for a "
+                     f"{rows}x{cols} kernel, got shape {patterns.shape}")
+  if layout not in ("shifted", "channel"):
+    raise ValueError(f"periodic layouts are 'shifted' and 'channel', got "
+                     f"{layout!r}")
+  period = patterns.shape[0]
+  c = np.arange(in_channels)[None, :]
+  o = np.arange(out_channels)[:, None]
+  if layout == "shifted":
+    phase = (c + o) % period
   else:
-    period = period_for(taps, kss, in_channels, out_channels)
-    patterns = covering_patterns(taps, kss, rng, period)
-    c = np.arange(in_channels)[None, :]
-    o = np.arange(out_channels)[:, None]
-    if layout == "shifted":
-      phase = (c + o) % period
-    else:
-      phase = np.broadcast_to(c % period, (out_channels, in_channels))
-    support = patterns[phase]  # [K, C, taps]
+    phase = np.broadcast_to(c % period, (out_channels, in_channels))
+  support = patterns[phase]  # [K, C, taps]
   return support.transpose(2, 1, 0).reshape(rows, cols, in_channels,
                                             out_channels)
 
