@@ -102,10 +102,13 @@ class SCFusion(keras.layers.Layer):
 
   def build(self, input_shape):
     input_shape = tf.TensorShape(input_shape)
-    self.sparse_conv.build(input_shape)
+    # Name scopes keep the sublayers' weight names apart (HDF5 needs it).
+    with tf.name_scope(self.sparse_conv.name):
+      self.sparse_conv.build(input_shape)
     sparse_shape = self.sparse_conv.compute_output_shape(input_shape)
-    self.fusion_conv.build(sparse_shape[:-1].concatenate(
-        [self.fused_channels]))
+    with tf.name_scope(self.fusion_conv.name):
+      self.fusion_conv.build(sparse_shape[:-1].concatenate(
+          [self.fused_channels]))
     super().build(input_shape)
 
   def call(self, inputs):
