@@ -128,6 +128,22 @@ class SCFusion(keras.layers.Layer):
     sparse_shape = self.sparse_conv.compute_output_shape(input_shape)
     return sparse_shape[:-1].concatenate([self.filters])
 
+  def sublayer_calls(self, input_shape):
+    """The sublayer calls of one call, for `sparsezoo_tf.analysis.count_model`.
+
+    Args:
+      input_shape: the full input shape, batch dimension included.
+
+    Returns:
+      `[(sparse_conv, input_shape), (fusion_conv, its input shape)]`; the 1x1
+      fusion sees `fused_channels` channels.
+    """
+    input_shape = tf.TensorShape(input_shape)
+    sparse_shape = self.sparse_conv.compute_output_shape(input_shape)
+    return [(self.sparse_conv, input_shape),
+            (self.fusion_conv,
+             sparse_shape[:-1].concatenate([self.fused_channels]))]
+
   def get_config(self):
     config = super().get_config()
     config.update({

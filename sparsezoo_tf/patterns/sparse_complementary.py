@@ -2,9 +2,11 @@
 
 SW-SC pairs a "+"-like kernel (odd linear positions plus the centre) with an
 "x"-like kernel (even positions) in one layer: output channel 2m uses the
-first, 2m+1 the second, each over all input channels. CW-SC pairs output 2m
-reading the even input channels with output 2m+1 reading the odd ones. For a
-k x k kernel position (y, x) the linear index is y * k + x.
+first, 2m+1 the second, each over all input channels. CW-SC pairs kernels
+reading the even input channels with kernels reading the odd ones, and
+writes the first to the first half of the outputs and the second to the
+second half: the output reordering the paper builds into the convolution.
+For a k x k kernel position (y, x) the linear index is y * k + x.
 """
 
 import numpy as np
@@ -53,13 +55,26 @@ def spatial_sc(kernel_size, in_channels: int, out_channels: int) -> np.ndarray:
 
 
 def channel_sc(kernel_size, in_channels: int, out_channels: int) -> np.ndarray:
-  """CW-SC support: output 2m reads even inputs, 2m+1 odd inputs (any k)."""
+  """CW-SC support (any k): outputs 0 .. K/2-1 read the even input channels,
+  outputs K/2 .. K-1 the odd ones.
+
+  Paper 000's Eq. (2) names the even-reading kernels 2m and the odd-reading
+  ones 2m+1; its text says that CW-SC "embeds channel reordering on the
+  output feature maps", so that "every feature map at layer L+2 gets the
+  information of all feature maps at layer L" (unlike a 2-group
+  convolution), and that it equals IGC with two groups and the permutation
+  inside the convolution. Writing the two kernel sets to the two output
+  halves is that reordering: an output of either half reads one parity, and
+  the even (odd) channels of the next layer come from both halves. Writing
+  them to even/odd outputs would keep the parity from layer to layer and
+  never mix the halves.
+  """
   rows, cols = _checks.kernel_pair(kernel_size)
   _pair_channels("in_channels", in_channels, "CW-SC")
   _pair_channels("out_channels", out_channels, "CW-SC")
-  same_parity = (np.arange(in_channels)[:, None] % 2 ==
-                 np.arange(out_channels)[None, :] % 2)
-  return np.broadcast_to(same_parity,
+  reads_odd = np.arange(out_channels) >= out_channels // 2
+  connected = (np.arange(in_channels)[:, None] % 2) == reads_odd[None, :]
+  return np.broadcast_to(connected,
                          (rows, cols, in_channels, out_channels)).copy()
 
 
@@ -67,10 +82,10 @@ def spatial_channel_sc(kernel_size, in_channels: int,
                        out_channels: int) -> np.ndarray:
   """SW-SC and CW-SC in one kernel ("-comb", paper 000 Table 8).
 
-  Output 2m is "+" over the even inputs, output 2m+1 is "x" over the odd
-  inputs: about a quarter of the dense weights. Both parities come from the
-  output index so that any even width works (the paper's w = 1.875 gives 30
-  channels, which four-way combinations could not split).
+  Output o has the "+" kernel when o is even and the "x" kernel when it is
+  odd (SW-SC), over the even inputs in the first half of the outputs and
+  the odd inputs in the second half (CW-SC): about a quarter of the dense
+  weights, for any even width (the paper's w = 1.875 gives 30 channels).
   """
   return (spatial_sc(kernel_size, in_channels, out_channels) &
           channel_sc(kernel_size, in_channels, out_channels))

@@ -33,20 +33,24 @@ def test_spatial_sc_alternates_shapes_over_outputs():
 
 
 def test_channel_sc_parity():
+  """Outputs 0, 1 read inputs 0, 2, 4; outputs 2, 3 read 1, 3, 5."""
   support = patterns.channel_sc(3, 6, 4)
-  for c in range(6):
-    for o in range(4):
-      assert support[:, :, c, o].all() == (c % 2 == o % 2)
-      assert support[:, :, c, o].any() == (c % 2 == o % 2)
+  reads = {o: [c for c in range(6) if support[:, :, c, o].all()]
+           for o in range(4)}
+  assert reads == {0: [0, 2, 4], 1: [0, 2, 4], 2: [1, 3, 5], 3: [1, 3, 5]}
+  assert support.any(axis=(0, 1)).sum() == support.all(axis=(0, 1)).sum()
   assert support.sum() == 9 * 6 * 4 // 2
 
 
 def test_spatial_channel_sc_is_both():
   support = patterns.spatial_channel_sc(3, 4, 4)
   assert support.sum() == 5 * 2 * 4
-  plus, _ = patterns.sw_sc_masks(3)
+  plus, cross = patterns.sw_sc_masks(3)
   np.testing.assert_array_equal(support[:, :, 0, 0], plus)
-  assert not support[:, :, 1, 0].any()
+  np.testing.assert_array_equal(support[:, :, 2, 1], cross)
+  np.testing.assert_array_equal(support[:, :, 1, 2], plus)
+  np.testing.assert_array_equal(support[:, :, 3, 3], cross)
+  assert not support[:, :, 1, 0].any() and not support[:, :, 0, 3].any()
 
 
 def test_single_shape():
