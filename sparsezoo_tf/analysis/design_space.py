@@ -334,3 +334,39 @@ def parameter_ratio(design: str, channels: int,
     raise ValueError(f"{describe(design)} cannot keep the full information "
                      f"field at C={channels}")
   return count / (9 * channels * channels), groups
+
+
+def _stage_rows(stages: Sequence[Stage]) -> List[str]:
+  rows = []
+  for stage in stages:
+    reasons = "; ".join(f"{reason}: {count}"
+                        for reason, count in stage.removed.items())
+    shown = (", ".join(describe(d) for d in stage.survivors)
+             if len(stage.survivors) <= 16 else "")
+    rows.append(f"| {stage.name} | {stage.entered} | {reasons} | "
+                f"{len(stage.survivors)} | {shown} |")
+  return rows
+
+
+def format_reduction(reduction: Reduction, width: int = 256) -> str:
+  """The reduction as Markdown: one table per family (stage, candidates in,
+  removed by reason, survivors) and the final designs with their best
+  parameter ratio to a standard 3x3 convolution at C_in = C_out = width."""
+  header = ["| stage | in | removed | left | designs left |",
+            "|---|---|---|---|---|"]
+  lines = [f"Design space: {reduction.total} sequences of 1..6 kernels "
+           f"(group numbers tried at C = {reduction.channels}).", "",
+           "Plain designs:", ""] + header + _stage_rows(reduction.stages)
+  lines += ["", "Bottleneck designs (PW ... PW, inner width C/4):", ""]
+  lines += header + _stage_rows(reduction.bottleneck_stages)
+  lines += ["", f"Final designs (parameters / standard 3x3 convolution at "
+            f"C = F = {width}, best group numbers):", "",
+            "| design | bottleneck | groups | parameter ratio |",
+            "|---|---|---|---|"]
+  for design, bottleneck in reduction.final_designs:
+    ratio, groups = parameter_ratio(design, width, bottleneck)
+    lines.append(f"| {describe(design, groups)} | "
+                 f"{'1:4' if bottleneck else '-'} | "
+                 f"{', '.join(str(g) for k, g in zip(design, groups) if k in GROUPED) or '-'}"
+                 f" | {ratio:.4f} |")
+  return "\n".join(lines)

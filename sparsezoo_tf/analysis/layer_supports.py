@@ -71,8 +71,9 @@ def supports_applied_by(layer, prefix: str = "") -> List[LayerSupport]:
 
   Understood: `SparseConv2DBase` subclasses, `Conv2D` (with groups),
   `DepthwiseConv2D`, `SeparableConv2D`, `ChannelShuffle` (a 1x1
-  permutation), per-element layers, and composite layers that implement
-  `sublayer_calls` (their sublayers, in call order, must form a chain).
+  permutation), per-element layers, composite layers that implement
+  `sublayer_calls` (their sublayers, in call order, must form a chain), and
+  models whose layers form a chain.
 
   Raises:
     ValueError: for an unbuilt layer, a transposed convolution or a layer
@@ -115,6 +116,8 @@ def supports_applied_by(layer, prefix: str = "") -> List[LayerSupport]:
                          patterns.grouped((rows, cols), group_channels * groups,
                                           filters, groups),
                          _pair(layer.strides), _pair(layer.dilation_rate))]
+  if isinstance(layer, keras.Model):
+    return _chain_model_supports(layer, name + "/")
   if hasattr(layer, "sublayer_calls"):
     _require_built(layer, "sublayers")
     supports = []
@@ -126,6 +129,25 @@ def supports_applied_by(layer, prefix: str = "") -> List[LayerSupport]:
       f"understood are sparse convolutions, Conv2D, DepthwiseConv2D, "
       f"SeparableConv2D, ChannelShuffle, per-element layers and composite "
       f"layers with sublayer_calls")
+
+
+def _chain_model_supports(model, prefix: str) -> List[LayerSupport]:
+  """A model whose layers form one chain (Sequential, or functional without
+  branches): the supports of its layers in order."""
+  if not model.built:
+    _require_built(model, "layers")
+  supports = []
+  for layer in model.layers:
+    inbound = [node for node in getattr(layer, "_inbound_nodes", [])
+               if node.inbound_layers]
+    if any(isinstance(node.inbound_layers, list) and
+           len(node.inbound_layers) > 1 for node in inbound) or (
+               len(inbound) > 1):
+      raise ValueError(
+          f"{prefix}{layer.name} merges or reuses branches: the model is not "
+          f"a chain of layers; pass one block (e.g. the unit of a stage)")
+    supports.extend(supports_applied_by(layer, prefix))
+  return supports
 
 
 def _input_shape(layer) -> tf.TensorShape:

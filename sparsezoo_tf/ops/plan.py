@@ -60,7 +60,9 @@ class SparseConvPlan:
     object.__setattr__(self, "kernel_size", tuple(int(k) for k in
                                                   self.kernel_size))
     _validate(self)
-    if np.unique(self.packed_index).size != self.packed_index.size:
+    mask = np.zeros(self.dense_size, dtype=bool)
+    mask[self.packed_index] = True
+    if np.count_nonzero(mask) != self.packed_index.size:
       raise ValueError("blocks overlap: some kernel weight is in two blocks")
     for array in (self.blocks, self.in_perm, self.out_perm):
       array.setflags(write=False)

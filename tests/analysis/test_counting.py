@@ -8,9 +8,11 @@ import tensorflow as tf
 import tf_keras as keras
 
 from sparsezoo_tf.analysis import count_model
+from sparsezoo_tf.layers import IGCV2Block
 from sparsezoo_tf.layers import PSConv2D
 from sparsezoo_tf.layers import SCFusion
 from sparsezoo_tf.layers import SparseComplementaryConv2D
+from sparsezoo_tf.layers import SparseKernelBlock
 
 
 def small_model():
@@ -263,3 +265,18 @@ def test_keras_resnet50():
   assert cost.multiply_adds == resnet50_v1_macs_by_hand()
   # The ResNet paper's "3.8 x 10^9 FLOPs" (multiply-adds) for ResNet-50 v1.
   assert 3.8e9 < cost.multiply_adds < 3.9e9
+
+
+def test_blocks_of_papers_001_and_002_count_their_existing_weights():
+  """Stride 1, 'same': every convolution runs at every pixel, so the MACs
+  are the convolution weights times H W."""
+  for block, weights in (
+      (IGCV2Block(64, branch_channels=8, num_group_convs=3),
+       64 * 9 + 2 * 64 * 8),
+      (SparseKernelBlock(64, "pwgconv4+dw+pwgconv4", bottleneck_ratio=4),
+       64 * 16 // 4 + 9 * 16 + 16 * 64 // 4)):
+    cost = count_model(block, (5, 5, 64))
+    assert cost.multiply_adds == weights * 25
+    bn = sum(2 * int(w.shape[0]) for w in block.trainable_weights
+             if "bn/gamma" in w.name)
+    assert cost.params == weights + bn

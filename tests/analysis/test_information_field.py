@@ -130,3 +130,21 @@ def test_connectivity_is_exact_not_a_bound():
   field = analysis.information_field(steps)
   assert field.channels == reach.sum(0).min()
   assert field.channels_max == reach.sum(0).max()
+
+
+def test_a_sequential_model_of_blocks():
+  """Two DW+PW units: (5, 5, C); the paper's InfoSize is per unit."""
+  model = keras.Sequential([keras.Input((6, 6, 8)),
+                            SparseKernelBlock(8, "dw+pw"),
+                            keras.layers.ReLU(),
+                            SparseKernelBlock(8, "dw+pw")])
+  steps = analysis.field_steps_of(model)
+  assert analysis.information_field(steps).as_tuple() == (5, 5, 8)
+
+
+def test_a_residual_model_is_not_a_chain():
+  inputs = keras.Input((6, 6, 8))
+  block = SparseKernelBlock(8, "dw+pw")(inputs)
+  model = keras.Model(inputs, keras.layers.Add()([inputs, block]))
+  with pytest.raises(ValueError, match="not a chain"):
+    analysis.field_steps_of(model)

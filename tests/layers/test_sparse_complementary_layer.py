@@ -24,10 +24,10 @@ def hand_mask(mode, k, c, f):
         cross = tap % 2 == 0
         if mode == "spatial":
           on = plus if o % 2 == 0 else cross
-        elif mode == "channel":
-          on = i % 2 == o % 2
+        elif mode == "channel":  # first output half: even inputs
+          on = i % 2 == (o >= f // 2)
         elif mode == "both":
-          on = (plus if o % 2 == 0 else cross) and i % 2 == o % 2
+          on = (plus if o % 2 == 0 else cross) and i % 2 == (o >= f // 2)
         elif mode == "seq_plus":
           on = plus
         else:
