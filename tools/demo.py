@@ -1,11 +1,17 @@
-"""The main job: check the op on every pattern, then measure its speed.
+"""The main job: check the op, train a sparse model and its dense
+baseline side by side, and print the zoo.
 
     make demo        (or: python tools/demo.py)
 
 1. Small stacks of sparse convolutions of every pattern, on random input,
    through the op, the pure-TF reference and a masked dense tf.nn.conv2d:
    outputs and gradients must agree.
-2. The speed table of tools/benchmark_ops.py (paper 000 Table 9 shapes).
+2. A sparse model (--model, default digits_cnn_sc) and its dense baseline,
+   built by the same code, trained briefly with Keras `fit` from their
+   recipes on scikit-learn's 8x8 digits: test accuracy, parameters, FLOPs
+   and measured latency side by side.
+3. The zoo table (tools/model_table.py without latency) of --zoo_patterns.
+4. With --benchmark, the op's speed table (tools/benchmark_ops.py).
 Exits non-zero if a check fails.
 """
 
@@ -17,14 +23,30 @@ from absl import flags
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from sparsezoo_tf import models  # pylint: disable=g-import-not-at-top
 from sparsezoo_tf import ops  # pylint: disable=g-import-not-at-top
+from sparsezoo_tf import training  # pylint: disable=g-import-not-at-top
+from sparsezoo_tf.models import zoo_table  # pylint: disable=g-import-not-at-top
 from sparsezoo_tf.ops import benchmark  # pylint: disable=g-import-not-at-top
 from sparsezoo_tf.ops import selfcheck  # pylint: disable=g-import-not-at-top
 
+CONFIGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))), "configs", "classification")
 FLAGS = flags.FLAGS
+# One model of each family and scheme, with its baseline (about a minute).
+DEFAULT_ZOO = ["digits_*", "resnet18", "resnet18_sc", "resnet50_sc",
+               "resnet32_cifar*", "resnet18_cifar_psc*", "vgg16_scfusion*",
+               "igcv2_c64_d20", "xception_c35_d20", "skn_dw_pw_w72",
+               "skn_pwgconv4_dw_pwgconv4_w560"]
 flags.DEFINE_list("patterns", list(selfcheck.DEFAULT_PATTERNS),
                   "Patterns to check.")
-flags.DEFINE_bool("benchmark", True, "Also print the speed table.")
+flags.DEFINE_string("model", "digits_cnn_sc",
+                    "Sparse digits model trained against its baseline.")
+flags.DEFINE_integer("epochs", 8, "Training epochs of the comparison.")
+flags.DEFINE_list("zoo_patterns", DEFAULT_ZOO,
+                  "Models of the zoo table (shell patterns; '*' for all, "
+                  "several minutes); empty for none.")
+flags.DEFINE_bool("benchmark", False, "Also print the op speed table.")
 flags.DEFINE_list("benchmark_patterns", ["sw_sc", "cw_sc", "psconv4"],
                   "Patterns of the speed table.")
 flags.DEFINE_integer("repeats", 3, "Timed runs per benchmark case.")
@@ -46,6 +68,27 @@ def format_check(rows) -> str:
   return "\n".join(lines)
 
 
+def compare_with_baseline(name: str, epochs: int) -> str:
+  """Trains `name` and its baseline from their recipes; a Markdown table."""
+  baseline = models.model_info(name).baseline
+  if baseline is None:
+    raise app.UsageError(f"{name} is a dense model; pick a sparse one")
+  lines = ["| model | scheme | params | FLOPs | test top-1 | latency b8 / "
+           "baseline |", "|---|---|---|---|---|---|"]
+  latency = zoo_table.latency_ratio(name, baseline, batch=8)
+  for model_name in (name, baseline):
+    recipe = training.load_recipe(
+        os.path.join(CONFIGS, f"{model_name}.yaml"),
+        f"training.epochs={epochs}")
+    metrics = training.train(recipe, verbose=0)
+    cost = zoo_table.model_cost(model_name)
+    ratio = f"{latency:.2f}" if model_name == name else "1.00"
+    lines.append(f"| {model_name} | {models.model_info(model_name).scheme} "
+                 f"| {cost.params:,} | {cost.multiply_adds:,} | "
+                 f"{metrics['top1']:.4f} | {ratio} |")
+  return "\n".join(lines)
+
+
 def main(argv):
   del argv
   reason = ops.unavailable_reason()
@@ -55,6 +98,14 @@ def main(argv):
   print("\nStacks of 3 sparse 3x3 convolutions (32 channels, 16x16, stride 2 "
         "in the middle), compared with a masked dense tf.nn.conv2d:\n")
   print(format_check(rows))
+  print(f"\nTraining {FLAGS.model} and its dense baseline on 8x8 digits "
+        f"({FLAGS.epochs} epochs each):\n", flush=True)
+  print(compare_with_baseline(FLAGS.model, FLAGS.epochs))
+  if FLAGS.zoo_patterns:
+    print("\nThe zoo (FLOPs = multiply-adds at the default input size; "
+          "all of it: tools/model_table.py):\n", flush=True)
+    print(zoo_table.to_markdown(zoo_table.zoo_rows(
+        zoo_table.select(FLAGS.zoo_patterns))))
   if FLAGS.benchmark:
     settings = benchmark.BenchmarkSettings(repeats=FLAGS.repeats, number=2)
     print("\nSpeed (ratios to dense tf.nn.conv2d, same run):\n", flush=True)

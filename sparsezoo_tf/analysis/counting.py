@@ -123,6 +123,13 @@ class ModelCost:
     return sum(row.non_trainable_params for row in self.rows)
 
   @property
+  def convolution_params(self) -> int:
+    """Trainable parameters outside BatchNormalization and Dense layers:
+    the weights of the convolutions (paper 002's convention)."""
+    return sum(row.params for row in self.rows
+               if row.class_name not in ("BatchNormalization", "Dense"))
+
+  @property
   def multiply_adds(self) -> int:
     """Multiply-adds of one forward pass of one example."""
     return sum(row.multiply_adds for row in self.rows)

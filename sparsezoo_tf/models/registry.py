@@ -15,6 +15,9 @@ from typing import Callable, Dict, List, Optional, Tuple
 import tf_keras as keras
 
 
+PARAMS_COUNTED = ("all", "convolutions")
+
+
 @dataclasses.dataclass(frozen=True)
 class PaperRow:
   """One row of a paper's table.
@@ -29,6 +32,10 @@ class PaperRow:
     note: how the row was read, where that needed a decision.
     mismatch: why this row cannot be matched (the table test expects it to
       fail, and fails if it passes); empty when it must match.
+    params_counted: what the paper's parameter column counts: "all"
+      trainable parameters, or "convolutions" only (no BN, no classifier).
+    params_unit: the precision the table prints parameters with (e.g. 1e3
+      for "0.056 M"); a count that rounds to the printed value matches.
   """
   paper: str
   table: str
@@ -37,6 +44,13 @@ class PaperRow:
   flops: Optional[float] = None
   note: str = ""
   mismatch: str = ""
+  params_counted: str = "all"
+  params_unit: float = 0.0
+
+  def __post_init__(self):
+    if self.params_counted not in PARAMS_COUNTED:
+      raise ValueError(f"params_counted must be one of {PARAMS_COUNTED}, "
+                       f"got {self.params_counted!r}")
 
 
 @dataclasses.dataclass(frozen=True)

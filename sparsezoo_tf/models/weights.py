@@ -156,11 +156,13 @@ def resolve(model: str, weights: Optional[str]) -> Optional[Resolved]:
 
 
 def _file_layers(path: str) -> List[str]:
+  """Names of the layers with weights in a Keras HDF5 weights file."""
   try:
     with h5py.File(path, "r") as stream:
       group = stream["model_weights"] if "model_weights" in stream else stream
-      names = group.attrs["layer_names"]
-      return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+      names = [n.decode() if isinstance(n, bytes) else str(n)
+               for n in group.attrs["layer_names"]]
+      return [n for n in names if len(group[n].attrs["weight_names"])]
   except (OSError, KeyError) as error:
     raise ValueError(f"weights file {path} is not a readable Keras HDF5 "
                      f"weights file ({error}); nothing was loaded") from None

@@ -66,6 +66,9 @@ def _check_arguments(inputs: tf.Tensor, weights: tf.Tensor,
     raise TypeError(f"inputs must be floating point, got {inputs.dtype.name}")
 
 
+# Plain Python over static plans: nothing for autograph to convert, and
+# converting it dominated the time to build a model.
+@tf.autograph.experimental.do_not_convert
 def sparse_conv2d(inputs,
                   weights,
                   plan: plan_lib.SparseConvPlan,

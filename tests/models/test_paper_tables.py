@@ -1,11 +1,12 @@
 """Every zoo model with a paper row matches that row: parameters within
-0.5 %, multiply-adds within 6 % (the fidelity rule). Rows that cannot be
-matched say why (`PaperRow.mismatch`) and are strict expected failures."""
+0.5 % (or rounding to the printed value, `PaperRow.params_unit`),
+multiply-adds within 6 % (the fidelity rule). Rows that cannot be matched
+say why (`PaperRow.mismatch`) and are strict expected failures."""
 
 import pytest
 
-from sparsezoo_tf import analysis
 from sparsezoo_tf import models
+from sparsezoo_tf.models import zoo_table
 
 PARAMS_TOLERANCE = 0.005
 FLOPS_TOLERANCE = 0.06
@@ -23,24 +24,21 @@ def _cases():
   return cases
 
 
-_COSTS = {}
-
-
-def _cost(name):
-  if name not in _COSTS:
-    info = models.model_info(name)
-    model = models.create_model(name, weights=None)
-    _COSTS[name] = analysis.count_model(model, info.input_shape)
-  return _COSTS[name]
+# Counts do not depend on the implementation: the reference-path run of the
+# suite skips this module (see the Makefile).
+pytestmark = pytest.mark.single_path
 
 
 @pytest.mark.parametrize("name,row", _cases())
 def test_parameters_and_flops_match_the_paper(name, row):
-  cost = _cost(name)
+  cost = zoo_table.model_cost(name)
   if row.params is not None:
-    assert cost.params == pytest.approx(row.params, rel=PARAMS_TOLERANCE), (
-        f"{name}: {cost.params:,} parameters, {row.paper} {row.table} "
-        f"{row.row!r} says {row.params:,.0f}")
+    params = (cost.convolution_params if row.params_counted == "convolutions"
+              else cost.params)
+    tolerance = max(PARAMS_TOLERANCE * row.params, row.params_unit / 2)
+    assert abs(params - row.params) <= tolerance, (
+        f"{name}: {params:,} parameters ({row.params_counted}), "
+        f"{row.paper} {row.table} {row.row!r} says {row.params:,.0f}")
   if row.flops is not None:
     assert cost.multiply_adds == pytest.approx(row.flops,
                                                rel=FLOPS_TOLERANCE), (

@@ -24,6 +24,8 @@ PLANS = {
                                                    layout="random"),
     "group1x1_shuffle": lambda c, k: ops.group_plan(1, c, k, 2, shuffle=True),
     "group3": lambda c, k: ops.group_plan(3, c, k, 2),
+    # Depthwise: C groups of one channel (K is ignored).
+    "depthwise3": lambda c, k: ops.group_plan(3, c, c, c),
     "dense1": lambda c, k: ops.dense_plan(1, c, k),
     "dense_2x3": lambda c, k: ops.dense_plan((2, 3), c, k),
 }
@@ -78,7 +80,8 @@ def test_forward_matches_masked_dense_conv(implementation, pattern, shape,
 
 
 @pytest.mark.parametrize("pattern", ["sw_sc3", "cw_sc3", "psconv4",
-                                     "group1x1_shuffle", "dense_2x3"])
+                                     "group1x1_shuffle", "group3",
+                                     "depthwise3", "dense_2x3"])
 @pytest.mark.parametrize("strides, padding", [(1, "SAME"), (2, "VALID"),
                                               (2, "SAME")])
 def test_gradients_match_masked_dense_conv(implementation, pattern, strides,
