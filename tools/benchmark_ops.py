@@ -43,10 +43,7 @@ def main(argv):
   table = benchmark.to_markdown(rows, settings)
   print(table)
   if FLAGS.output:
-    tmp = FLAGS.output + ".tmp"
-    with open(tmp, "w") as f:
-      f.write(table)
-    os.replace(tmp, FLAGS.output)
+    benchmark.write_markdown_section(FLAGS.output, "benchmark_ops", table)
 
 
 if __name__ == "__main__":

@@ -56,15 +56,17 @@ def model_cost(name: str, allocate: bool = True) -> analysis.ModelCost:
 
 
 def latency_ratio(name: str, baseline: str, batch: int, repeats: int = 5,
-                  number: int = 2) -> float:
+                  number: int = 2, **model_kwargs) -> float:
   """Inference time of `name` / time of `baseline` at `batch`, default
-  input size, measured in the same run."""
+  input size, measured in the same run; `model_kwargs` go to `name`'s
+  entry point (e.g. `implementation="reference"`)."""
   info = registry.model_info(name)
   x = tf.constant(np.random.default_rng(0).standard_normal(
       (batch,) + tuple(info.input_shape)).astype(np.float32))
   functions = {}
   for model_name in (name, baseline):
-    model = registry.create_model(model_name, weights=None)
+    kwargs = model_kwargs if model_name == name else {}
+    model = registry.create_model(model_name, weights=None, **kwargs)
     functions[model_name] = tf.function(
         lambda m=model: tf.reduce_sum(m(x, training=False)))
   times = benchmark.time_interleaved(functions, repeats, number)
