@@ -5,7 +5,7 @@
 #   make bazel       install Debian's bazel-bootstrap if bazel is missing
 #   make build       build the op library, copy it into sparsezoo_tf/ops/
 #   make cuda-check  compile the CUDA kernels with nvcc (skipped without nvcc)
-#   make test | demo | bench | clean | distclean
+#   make test | demo | bench (writes BENCHMARKS.md) | clean | distclean
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -71,7 +71,8 @@ demo: build
 	$(VPY) tools/demo.py
 
 bench: build
-	$(VPY) tools/benchmark_ops.py
+	$(VPY) tools/benchmark_ops.py --output BENCHMARKS.md
+	$(VPY) tools/benchmark_models.py --output BENCHMARKS.md
 
 clean:
 	-command -v $(BAZEL) >/dev/null && $(BAZEL) clean

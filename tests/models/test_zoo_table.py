@@ -1,0 +1,79 @@
+"""The zoo table, its model selection, cost counting without allocation,
+the speed targets' bookkeeping and the Markdown sections of reports."""
+
+import pytest
+
+from sparsezoo_tf import models
+from sparsezoo_tf.models import speed_targets
+from sparsezoo_tf.models import zoo_table
+from sparsezoo_tf.ops import benchmark
+
+
+def test_select_is_the_union_in_registry_order():
+  names = zoo_table.select(["digits_cnn_sc*", "digits_cnn"])
+  assert names == ["digits_cnn", "digits_cnn_sc", "digits_cnn_sc_comb",
+                   "digits_cnn_scfusion2"]
+
+
+def test_select_rejects_a_pattern_that_matches_nothing():
+  with pytest.raises(ValueError, match="no registered model matches "
+                     "'resnet9000'"):
+    zoo_table.select(["digits_cnn", "resnet9000"])
+
+
+def test_counting_in_a_throwaway_graph_gives_the_eager_counts(monkeypatch):
+  monkeypatch.setattr(zoo_table, "_COSTS", {})
+  eager = zoo_table.model_cost("digits_cnn_scfusion2", allocate=True)
+  monkeypatch.setattr(zoo_table, "_COSTS", {})
+  graph = zoo_table.model_cost("digits_cnn_scfusion2", allocate=False)
+  assert (graph.params, graph.multiply_adds) == (eager.params,
+                                                 eager.multiply_adds)
+  model = models.digits_cnn_scfusion2()
+  assert eager.params == sum(int(w.shape.num_elements())
+                             for w in model.trainable_weights)
+
+
+def test_rows_carry_ratios_to_the_baseline_and_the_paper_rows():
+  dense, sparse, resnet = zoo_table.zoo_rows(
+      ["digits_cnn", "digits_cnn_psc4", "resnet18_sc"])
+  assert dense.baseline is None and dense.params_ratio is None
+  assert sparse.baseline == "digits_cnn"
+  assert sparse.params_ratio == pytest.approx(sparse.params / dense.params)
+  assert resnet.paper.startswith("000 Table 7") and "Table 10" in resnet.paper
+  assert resnet.paper_params == models.model_info("resnet18_sc").rows[0].params
+  table = zoo_table.to_markdown([dense, sparse, resnet])
+  lines = table.splitlines()
+  assert len(lines) == 5 and lines[3].startswith("| digits_cnn_psc4 | psc4 |")
+
+
+def test_speed_targets_name_registered_models_of_lower_or_equal_flops():
+  for target in speed_targets.TARGETS:
+    assert models.model_info(target.model).scheme != "dense"
+    assert target.baseline in models.list_models()
+    assert target.bound is None or target.bound == 1.0
+
+
+def test_speed_result_bound_is_the_flops_ratio_with_slack():
+  target = speed_targets.SpeedTarget("digits_cnn_sc", "digits_cnn", batch=2,
+                                     bound=None)
+  (result,) = speed_targets.measure([target], implementations=["reference"],
+                                    repeats=1)
+  expected = (zoo_table.model_cost("digits_cnn_sc").multiply_adds /
+              zoo_table.model_cost("digits_cnn").multiply_adds)
+  assert result.flops_ratio == pytest.approx(expected)
+  assert result.bound == pytest.approx(expected * speed_targets.FLOPS_SLACK)
+  assert result.latency_ratio["reference"] > 0
+  result.latency_ratio["reference"] = result.bound * 2
+  assert not result.met("reference")
+  assert "**no**" in speed_targets.to_markdown([result], ["reference"])
+
+
+def test_markdown_sections_are_replaced_and_others_kept(tmp_path):
+  path = str(tmp_path / "BENCH.md")
+  benchmark.write_markdown_section(path, "a", "first A")
+  benchmark.write_markdown_section(path, "b", "first B")
+  benchmark.write_markdown_section(path, "a", "second A")
+  text = open(path).read()
+  assert "second A" in text and "first B" in text and "first A" not in text
+  assert text.index("second A") < text.index("first B")
+  assert sorted(p.name for p in tmp_path.iterdir()) == ["BENCH.md"]
