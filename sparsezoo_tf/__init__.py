@@ -3,6 +3,21 @@
 Subpackages:
   patterns: which weights exist (NumPy).
   ops: the sparse convolution op, its plans and its pure-TF reference.
+  layers: one Keras layer per scheme.
+  analysis: parameter / FLOP counts, information field, design space.
+  models: the model zoo and its weights.
+  data, training, evaluation: dataset pipelines, recipes and the trainer.
+
+Importing the package loads the op library when it is built (so that
+SavedModels using `SparseZoo>SparseConv2D` load) and registers the Keras
+layers and the zoo's models (so that `.keras` files load).
 """
 
 __version__ = "0.1.0"
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
+from sparsezoo_tf.ops import loader as _loader
+from sparsezoo_tf import layers  # noqa: F401  (registers the layers)
+from sparsezoo_tf import models  # noqa: F401  (registers the zoo)
+
+_loader.load_library()
