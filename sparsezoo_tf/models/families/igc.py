@@ -74,13 +74,12 @@ import dataclasses
 import math
 from typing import Dict, Optional, Sequence, Tuple
 
-import tensorflow as tf
 import tf_keras as keras
 
 from sparsezoo_tf import layers as sz_layers
-from sparsezoo_tf.layers import base as layers_base
 from sparsezoo_tf.models import common
 from sparsezoo_tf.models import convs
+from sparsezoo_tf.models.shortcuts import ZeroPadShortcut
 from sparsezoo_tf.models.registry import ModelInfo
 from sparsezoo_tf.models.registry import PaperRow
 from sparsezoo_tf.models.registry import register_model
@@ -151,41 +150,6 @@ def igcv2star_group_convs(width: int) -> int:
   return math.ceil(math.log(width, IGCV2STAR_BRANCH) - 1e-9) + 1
 
 
-@keras.utils.register_keras_serializable(package="sparsezoo_tf")
-class ChannelZeroPad(keras.layers.Layer):
-  """Appends zero channels: the parameter-free shortcut where a unit
-  widens its input at stride 1.
-
-  Args:
-    channels: output channels, at least the input's.
-  """
-
-  def __init__(self, channels: int, **kwargs):
-    super().__init__(**kwargs)
-    self.channels = layers_base.positive_int("channels", channels)
-    self.missing = None
-
-  def build(self, input_shape):
-    missing = self.channels - int(input_shape[-1])
-    if missing < 0:
-      raise ValueError(f"{self.name}: cannot pad {input_shape[-1]} channels "
-                       f"to {self.channels}")
-    self.missing = missing
-    super().build(input_shape)
-
-  def call(self, inputs):
-    return tf.pad(inputs, [[0, 0]] * (inputs.shape.rank - 1) +
-                  [[0, self.missing]])
-
-  def compute_output_shape(self, input_shape):
-    return tf.TensorShape(input_shape)[:-1].concatenate([self.channels])
-
-  def get_config(self):
-    config = super().get_config()
-    config["channels"] = self.channels
-    return config
-
-
 def _igcv1_block(spec: IGCNetSpec, in_channels: int, filters: int,
                  strides: int, name: str, implementation: str):
   branches = spec.width // 2
@@ -239,7 +203,7 @@ def _shortcut(x, spec: IGCNetSpec, scheme: str, filters: int, strides: int,
   if in_channels == filters and strides == 1:
     return x
   if strides == 1 and in_channels < filters:
-    return ChannelZeroPad(filters, name=f"{name}_pad")(x)
+    return ZeroPadShortcut(filters, name=f"{name}_pad")(x)
   groups = _projection_groups(spec, scheme, in_channels, filters)
   if groups == 1:
     conv = convs.make_policy("dense").dense(filters, 1, strides, name=name)
