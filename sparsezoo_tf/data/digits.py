@@ -45,9 +45,20 @@ def digits_arrays(split: str) -> Tuple[np.ndarray, np.ndarray]:
 
 
 def digits_dataset(split: str, batch_size: int, training: bool = False,
-                   seed: Optional[int] = None) -> tf.data.Dataset:
+                   seed: Optional[int] = None,
+                   drop_remainder: bool = False) -> tf.data.Dataset:
   """Batched, preprocessed (normalized) digits; shuffled with random
   one-pixel shifts when `training` (the augmentation of the small recipes).
+
+  Args:
+    split: "train" or "test".
+    batch_size: examples per batch.
+    training: shuffle (a new order each iteration) and shift.
+    seed: seed of the shuffling and shifts.
+    drop_remainder: drop the last, smaller batch.
+
+  Returns:
+    tf.data.Dataset of (images float32 [B, 8, 8, 1], labels int32 [B]).
   """
   images, labels = digits_arrays(split)
   images = preprocessing.preprocess_input(images, "digits")
@@ -55,14 +66,19 @@ def digits_dataset(split: str, batch_size: int, training: bool = False,
   if training:
     dataset = dataset.shuffle(len(labels), seed=seed,
                               reshuffle_each_iteration=True)
-    dataset = dataset.map(functools.partial(_random_shift, seed=seed),
-                          num_parallel_calls=tf.data.AUTOTUNE)
-  return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    # Stateless shifts seeded per example: the same seed, the same epochs.
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+    dataset = tf.data.Dataset.zip((dataset, seeds)).map(
+        _random_shift, num_parallel_calls=tf.data.AUTOTUNE)
+  return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(
+      tf.data.AUTOTUNE)
 
 
-def _random_shift(image, label, seed=None):
+def _random_shift(example, random):
   """Shifts the digit by up to one pixel, filling with blank paper."""
+  image, label = example
   mean, std = preprocessing.STATISTICS["digits"]
   blank = -mean[0] / std[0]
   padded = tf.pad(image, [[1, 1], [1, 1], [0, 0]], constant_values=blank)
-  return tf.image.random_crop(padded, tf.shape(image), seed=seed), label
+  seed = tf.stack([random, tf.constant(0, tf.int64)])
+  return tf.image.stateless_random_crop(padded, tf.shape(image), seed), label

@@ -1,0 +1,523 @@
+"""Exporting models for serving: a SavedModel and a `.keras` file.
+
+    from sparsezoo_tf import export, models
+    model = models.create_model("digits_cnn_sc", weights="digits")
+    paths = export.export_model(model, "/tmp/digits_cnn_sc")
+    # {"saved_model": ".../saved_model", "keras": ".../model.keras",
+    #  "metadata": ".../export.json"}
+
+The SavedModel has one signature, `serving_default`, taking float32
+`images` of the model's input shape (the batch dimension is dynamic unless
+`batch_size` is given) and returning the model's outputs in inference mode
+(a dict keyed by the output names, e.g. {"predictions": [batch, classes]}).
+It holds only the variables and that function, not the Keras layers:
+reload the `.keras` file to get a Keras model back.
+
+Which process can load the SavedModel depends on the path the sparse
+layers took when it was traced:
+
+- With the custom op (`implementation="op"`, or `"auto"` with the op
+  library built), the graph contains `SparseZoo>SparseConv2D`. TensorFlow
+  only knows that op once the library is loaded, and `sparsezoo_tf` loads it
+  lazily, so load such an export with `load_saved_model(path)`, or call
+  `sparsezoo_tf.ops.load_library()` before `tf.saved_model.load(path)`.
+  Importing `sparsezoo_tf` alone does not register the op. In a process
+  that has not loaded the library (plain TensorFlow, a serving binary),
+  loading fails with TensorFlow's error "Op type not registered
+  'SparseZoo>SparseConv2D'".
+- With the pure-TF path (`implementation="reference"`, or the library not
+  built, or $SPARSEZOO_FORCE_REFERENCE set), the graph has standard
+  TensorFlow ops only and loads with `tf.saved_model.load` anywhere,
+  without `sparsezoo_tf` and without the op library.
+
+`saved_model_custom_ops(path)` tells which case an export is (the export's
+`export.json` records it too).
+
+The `.keras` file holds the model's config and weights; it reloads with
+`tf_keras.models.load_model` once the package's layers are registered as
+serializable, i.e. after importing `sparsezoo_tf.layers` (and the model
+families, for models with their own blocks): `load_keras_model(path)` does
+both. The reloaded layers keep their `implementation` setting.
+
+Exports are atomic: everything is written into a temporary sibling of the
+output directory, checked (with `verify=True`, each artifact is reloaded
+and must reproduce the model's outputs), then renamed into place; a failed
+export leaves nothing at the output path. An existing non-empty output is
+refused unless `overwrite=True`.
+"""
+
+import importlib
+import json
+import os
+import shutil
+import tempfile
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.protobuf import saved_model_pb2
+import tf_keras as keras
+import yaml
+
+import sparsezoo_tf
+from sparsezoo_tf import ops
+
+FORMATS = ("saved_model", "keras")
+SAVED_MODEL_DIR = "saved_model"
+KERAS_FILE = "model.keras"
+METADATA_FILE = "export.json"
+SIGNATURE_KEY = "serving_default"
+INPUT_NAME = "images"
+CUSTOM_OP_PREFIX = "SparseZoo>"
+# Entry-point arguments that `export_zoo_model` (and the tool) take
+# themselves.
+_OWN_ARGUMENTS = ("weights", "implementation")
+# Side of a dynamic spatial dimension in the verification input.
+_VERIFY_SIZE = 32
+_VERIFY_TOLERANCE = 1e-5
+
+
+def parse_formats(formats: Union[str, Sequence[str]]) -> List[str]:
+  """"saved_model,keras" or a sequence of names -> the list of formats.
+
+  Raises:
+    ValueError: empty, or naming an unknown format.
+  """
+  if isinstance(formats, str):
+    formats = formats.split(",")
+  names = []
+  for name in formats:
+    name = str(name).strip()
+    if name and name not in names:
+      names.append(name)
+  unknown = [name for name in names if name not in FORMATS]
+  if unknown:
+    raise ValueError(f"unknown export format(s) {unknown}; known formats: "
+                     f"{', '.join(FORMATS)}")
+  if not names:
+    raise ValueError(f"no export format given; known formats: "
+                     f"{', '.join(FORMATS)}")
+  return names
+
+
+def _split_top_level(text: str) -> List[str]:
+  """Splits at commas outside brackets and quotes ("a=[1,2],b=3")."""
+  parts, depth, quote, current = [], 0, None, []
+  for char in text:
+    if quote:
+      quote = None if char == quote else quote
+    elif char in "'\"":
+      quote = char
+    elif char in "([{":
+      depth += 1
+    elif char in ")]}":
+      depth -= 1
+    elif char == "," and depth == 0:
+      parts.append("".join(current))
+      current = []
+      continue
+    current.append(char)
+  if depth or quote:
+    raise ValueError(f"model kwargs {text!r}: unbalanced brackets or quotes")
+  parts.append("".join(current))
+  return [part.strip() for part in parts if part.strip()]
+
+
+def parse_model_kwargs(text: str) -> Dict[str, Any]:
+  """"key=value,key=value" -> keyword arguments of a zoo entry point.
+
+  Values are read as YAML ("classes=5,input_shape=[16,16,1],
+  include_top=false"); `None` is None.
+
+  Raises:
+    ValueError: an item without "=", a key that is not an identifier, or a
+      key given twice.
+  """
+  kwargs = {}
+  for item in _split_top_level(text or ""):
+    key, sep, value = item.partition("=")
+    key = key.strip()
+    if not sep or not key.isidentifier():
+      raise ValueError(f"model kwarg {item!r} must look like key=value")
+    if key in kwargs:
+      raise ValueError(f"model kwarg {key!r} is given twice")
+    value = value.strip()
+    kwargs[key] = None if value == "None" else yaml.safe_load(value)
+  return kwargs
+
+
+def _checkpoint_keys(prefix: str) -> List[str]:
+  return [name for name, _ in tf.train.list_variables(prefix)]
+
+
+def load_checkpoint(model: keras.Model, path: str) -> str:
+  """Loads weights written by training into `model`; returns the file or
+  checkpoint prefix it read.
+
+  `path` is a Keras HDF5 file (`model.save_weights("w.h5")`, read by
+  topological order), a `.keras` file, a TF checkpoint prefix written by
+  `model.save_weights(prefix)` or by `tf.train.Checkpoint(model=model,
+  ...)` (optimizer state and other objects in the checkpoint are ignored),
+  or a directory holding such checkpoints (the latest is read) or a
+  `weights.h5`. Every variable of the model must be restored.
+
+  Raises:
+    FileNotFoundError: nothing loadable at `path`.
+    ValueError: the file does not fit the model.
+  """
+  if os.path.isdir(path):
+    latest = tf.train.latest_checkpoint(path)
+    if latest is None and os.path.isfile(os.path.join(path, "weights.h5")):
+      latest = os.path.join(path, "weights.h5")
+    if latest is None:
+      raise FileNotFoundError(
+          f"checkpoint directory {path} has neither a TF checkpoint (a "
+          f"'checkpoint' index file) nor a weights.h5")
+    path = latest
+  if os.path.isfile(path) and path.endswith((".h5", ".hdf5", ".keras")):
+    try:
+      model.load_weights(path)
+    except (ValueError, KeyError) as error:
+      raise ValueError(f"weights file {path} does not fit {model.name}: "
+                       f"{error}") from None
+    return path
+  if not os.path.isfile(path + ".index"):
+    raise FileNotFoundError(
+        f"no checkpoint at {path}: expected a .h5 / .keras file, a TF "
+        f"checkpoint prefix (with {os.path.basename(path)}.index next to it) "
+        f"or a directory of checkpoints")
+  try:
+    if any(key.startswith("model/") for key in _checkpoint_keys(path)):
+      status = tf.train.Checkpoint(model=model).read(path)
+    else:
+      status = model.load_weights(path)
+    status.expect_partial()
+    status.assert_existing_objects_matched()
+  except (AssertionError, ValueError) as error:
+    raise ValueError(f"checkpoint {path} does not fit {model.name} (the "
+                     f"model's variables are not all in it): "
+                     f"{str(error)[:500]}") from None
+  return path
+
+
+def _input_spec(model: keras.Model, batch_size: Optional[int]):
+  inputs = getattr(model, "inputs", None)
+  if not inputs or len(inputs) != 1:
+    raise ValueError(
+        f"export needs a model with exactly one input (a functional or "
+        f"built Sequential model); {model.name} has "
+        f"{len(inputs) if inputs else 'no known'} inputs")
+  if batch_size is not None and (isinstance(batch_size, bool) or
+                                 not isinstance(batch_size, int) or
+                                 batch_size < 1):
+    raise ValueError(f"batch_size must be None (dynamic) or a positive "
+                     f"int, got {batch_size!r}")
+  shape = [batch_size] + list(inputs[0].shape[1:])
+  return tf.TensorSpec(shape, tf.float32, name=INPUT_NAME)
+
+
+def _output_dict(model: keras.Model, outputs) -> Dict[str, tf.Tensor]:
+  if isinstance(outputs, Mapping):
+    return {str(key): value for key, value in outputs.items()}
+  names = list(getattr(model, "output_names", None) or [])
+  if isinstance(outputs, (list, tuple)):
+    if len(names) != len(outputs):
+      names = [f"output_{index}" for index in range(len(outputs))]
+    return dict(zip(names, outputs))
+  return {names[0] if len(names) == 1 else "output_0": outputs}
+
+
+def serving_module(model: keras.Model,
+                   batch_size: Optional[int] = None) -> tf.Module:
+  """A `tf.Module` holding the model's variables and `serve(images)`, the
+  model in inference mode (a tf.function with a fixed input signature)."""
+  spec = _input_spec(model, batch_size)
+  module = tf.Module(name="serving")
+  # Tracked so that the SavedModel holds them; the Keras model itself is
+  # not, so that only the serving function is traced and saved.
+  module.model_variables = list(model.variables)
+
+  @tf.function(input_signature=[spec])
+  def serve(images):
+    return _output_dict(model, model(images, training=False))
+
+  module.serve = serve
+  return module
+
+
+def saved_model_custom_ops(path: str) -> List[str]:
+  """The `sparsezoo_tf` custom op types the SavedModel at `path` uses (an
+  empty list: it loads in plain TensorFlow)."""
+  proto = saved_model_pb2.SavedModel()
+  pb_path = os.path.join(path, "saved_model.pb")
+  try:
+    with open(pb_path, "rb") as stream:
+      proto.ParseFromString(stream.read())
+  except OSError as error:
+    raise FileNotFoundError(f"{path} is not a SavedModel directory: "
+                            f"{error}") from None
+  found = set()
+  for meta_graph in proto.meta_graphs:
+    graph = meta_graph.graph_def
+    nodes = list(graph.node)
+    for function in graph.library.function:
+      nodes.extend(function.node_def)
+    found.update(node.op for node in nodes
+                 if node.op.startswith(CUSTOM_OP_PREFIX))
+  return sorted(found)
+
+
+def load_saved_model(path: str):
+  """`tf.saved_model.load(path)` after loading the op library when the
+  SavedModel needs it.
+
+  Raises:
+    RuntimeError: the SavedModel uses the custom op and the library cannot
+      be loaded in this process.
+  """
+  custom = saved_model_custom_ops(path)
+  if custom and ops.load_library() is None:
+    raise RuntimeError(
+        f"SavedModel {path} uses the custom op(s) {custom} but the op "
+        f"library cannot be loaded ({ops.unavailable_reason()}); build it "
+        f"with `make build`, or re-export with implementation='reference'")
+  return tf.saved_model.load(path)
+
+
+def load_keras_model(path: str, **kwargs) -> keras.Model:
+  """`tf_keras.models.load_model(path, **kwargs)` with every layer of the
+  package and of the zoo's model families registered."""
+  importlib.import_module("sparsezoo_tf.layers")
+  importlib.import_module("sparsezoo_tf.models.families")
+  return keras.models.load_model(path, **kwargs)
+
+
+def _check_output_dir(output_dir: str, overwrite: bool) -> None:
+  if os.path.lexists(output_dir) and not os.path.isdir(output_dir):
+    raise FileExistsError(f"output {output_dir} exists and is not a "
+                          f"directory")
+  if os.path.isdir(output_dir) and os.listdir(output_dir) and not overwrite:
+    raise FileExistsError(f"output directory {output_dir} exists and is not "
+                          f"empty; pass overwrite=True (--overwrite) to "
+                          f"replace it")
+
+
+def _verify_input(spec: tf.TensorSpec) -> np.ndarray:
+  shape = [2 if spec.shape[0] is None else spec.shape[0]]
+  shape += [_VERIFY_SIZE if size is None else size for size in spec.shape[1:]]
+  return np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+
+
+def _compare(what: str, expected: Dict[str, np.ndarray], actual) -> None:
+  actual = _as_numpy(actual)
+  if sorted(actual) != sorted(expected):
+    raise RuntimeError(f"export check failed: {what} returns outputs "
+                       f"{sorted(actual)}, the model {sorted(expected)}")
+  for key, value in expected.items():
+    if actual[key].shape != value.shape or not np.allclose(
+        actual[key], value, rtol=_VERIFY_TOLERANCE, atol=_VERIFY_TOLERANCE):
+      error = (np.max(np.abs(actual[key] - value))
+               if actual[key].shape == value.shape else "shape mismatch")
+      raise RuntimeError(f"export check failed: output {key!r} of {what} "
+                         f"differs from the model's (max abs difference "
+                         f"{error})")
+
+
+def _as_numpy(outputs) -> Dict[str, np.ndarray]:
+  if isinstance(outputs, Mapping):
+    return {str(k): np.asarray(v) for k, v in outputs.items()}
+  return {"output_0": np.asarray(outputs)}
+
+
+def _write(model: keras.Model, directory: str, formats: List[str],
+           batch_size: Optional[int], verify: bool,
+           metadata: Dict[str, Any]) -> None:
+  """Writes the artifacts into `directory` (the temporary one)."""
+  spec = _input_spec(model, batch_size)
+  if verify:
+    images = _verify_input(spec)
+    expected = _as_numpy(_output_dict(model, model(images, training=False)))
+  info = dict(metadata)
+  info.update({
+      "model": model.name,
+      "formats": formats,
+      "input": {"name": INPUT_NAME, "dtype": "float32",
+                "shape": list(spec.shape.as_list())},
+      "tensorflow": tf.version.VERSION,
+      "sparsezoo_tf": sparsezoo_tf.__version__,
+  })
+  if "saved_model" in formats:
+    path = os.path.join(directory, SAVED_MODEL_DIR)
+    module = serving_module(model, batch_size)
+    tf.saved_model.save(module, path, signatures={SIGNATURE_KEY: module.serve})
+    custom = saved_model_custom_ops(path)
+    info["saved_model"] = {
+        "signature": SIGNATURE_KEY,
+        "outputs": sorted(module.serve.get_concrete_function()
+                          .structured_outputs),
+        "custom_ops": custom,
+        "loads_in_plain_tensorflow": not custom,
+    }
+    if verify:
+      loaded = load_saved_model(path)
+      _compare("the SavedModel", expected,
+               loaded.signatures[SIGNATURE_KEY](**{INPUT_NAME: images}))
+      del loaded
+  if "keras" in formats:
+    path = os.path.join(directory, KERAS_FILE)
+    model.save(path)
+    if verify:
+      reloaded = load_keras_model(path, compile=False)
+      _compare("the .keras model", expected,
+               _output_dict(reloaded, reloaded(images, training=False)))
+      del reloaded
+  with open(os.path.join(directory, METADATA_FILE), "w") as stream:
+    json.dump(info, stream, indent=2, sort_keys=True, default=str)
+    stream.write("\n")
+
+
+def _move_into_place(temporary: str, output_dir: str) -> None:
+  """Renames `temporary` to `output_dir`, replacing an existing directory
+  (already allowed by the caller) so that one of the two is always whole."""
+  if not os.path.isdir(output_dir):
+    os.rename(temporary, output_dir)
+    return
+  if not os.listdir(output_dir):
+    os.rmdir(output_dir)
+    os.rename(temporary, output_dir)
+    return
+  parent, base = os.path.split(output_dir)
+  old = tempfile.mkdtemp(prefix=f".{base}.old-", dir=parent)
+  os.rmdir(old)
+  os.rename(output_dir, old)
+  try:
+    os.rename(temporary, output_dir)
+  except BaseException:
+    os.rename(old, output_dir)
+    raise
+  shutil.rmtree(old, ignore_errors=True)
+
+
+def export_model(model: keras.Model,
+                 output_dir: str,
+                 formats: Union[str, Sequence[str]] = FORMATS,
+                 batch_size: Optional[int] = None,
+                 overwrite: bool = False,
+                 verify: bool = True,
+                 metadata: Optional[Mapping[str, Any]] = None
+                ) -> Dict[str, str]:
+  """Writes `model` for serving into `output_dir`, atomically.
+
+  Args:
+    model: a `tf_keras` model with one input (e.g. from
+      `sparsezoo_tf.models.create_model`).
+    output_dir: the directory to create; an existing empty directory is
+      replaced, a non-empty one only with `overwrite`.
+    formats: "saved_model" (`saved_model/`, a `serving_default` signature,
+      see the module docstring for who can load it) and / or "keras"
+      (`model.keras`); a list or a comma-separated string.
+    batch_size: the batch dimension of the serving signature; None keeps
+      it dynamic.
+    overwrite: replace a non-empty `output_dir`.
+    verify: reload every artifact before publishing it and require the
+      model's outputs (within 1e-5) on a random batch.
+    metadata: extra JSON-serializable entries for `export.json`.
+
+  Returns:
+    {"saved_model": dir, "keras": file, "metadata": file}, the formats
+    written and the metadata file, as paths under `output_dir`.
+
+  Raises:
+    ValueError: unknown formats, a model without exactly one input, a bad
+      batch size.
+    FileExistsError: `output_dir` is a file, or a non-empty directory
+      without `overwrite`.
+    RuntimeError: with `verify`, a reloaded artifact that computes
+      something else.
+  """
+  formats = parse_formats(formats)
+  _input_spec(model, batch_size)
+  output_dir = os.path.abspath(os.fspath(output_dir))
+  _check_output_dir(output_dir, overwrite)
+  parent, base = os.path.split(output_dir)
+  os.makedirs(parent, exist_ok=True)
+  temporary = tempfile.mkdtemp(prefix=f".{base}.partial-", dir=parent)
+  try:
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o777 & ~umask)  # mkdtemp makes it private
+    _write(model, temporary, formats, batch_size, verify, metadata or {})
+    _check_output_dir(output_dir, overwrite)
+    _move_into_place(temporary, output_dir)
+  except BaseException:
+    shutil.rmtree(temporary, ignore_errors=True)
+    raise
+  paths = {"metadata": os.path.join(output_dir, METADATA_FILE)}
+  if "saved_model" in formats:
+    paths["saved_model"] = os.path.join(output_dir, SAVED_MODEL_DIR)
+  if "keras" in formats:
+    paths["keras"] = os.path.join(output_dir, KERAS_FILE)
+  return paths
+
+
+def export_zoo_model(name: str,
+                     output_dir: str,
+                     weights: Optional[str] = None,
+                     checkpoint: Optional[str] = None,
+                     model_kwargs: Optional[Mapping[str, Any]] = None,
+                     implementation: str = "auto",
+                     formats: Union[str, Sequence[str]] = FORMATS,
+                     batch_size: Optional[int] = None,
+                     overwrite: bool = False,
+                     verify: bool = True) -> Dict[str, str]:
+  """Builds the zoo model `name`, loads its weights and exports it.
+
+  Args:
+    name: a registered model name (`sparsezoo_tf.models.list_models()`).
+    output_dir, formats, batch_size, overwrite, verify: as `export_model`.
+    weights: a registered weights name or an .h5 file, passed to the entry
+      point's `weights=` (strict, by layer name).
+    checkpoint: weights written by training, loaded after building (see
+      `load_checkpoint`); exclusive with `weights`.
+    model_kwargs: other keyword arguments of the entry point.
+    implementation: "auto", "op" or "reference" for the sparse layers; it
+      decides whether the SavedModel needs the op library.
+
+  Returns:
+    The paths `export_model` returns.
+
+  Raises:
+    ValueError: unknown model, formats or implementation; both weights and
+      checkpoint; model_kwargs repeating an argument of this function.
+    FileExistsError, FileNotFoundError: as `export_model` and
+      `load_checkpoint`.
+  """
+  from sparsezoo_tf import models  # pylint: disable=g-import-not-at-top
+  formats = parse_formats(formats)
+  if implementation not in ops.IMPLEMENTATIONS:
+    raise ValueError(f"implementation must be one of {ops.IMPLEMENTATIONS}, "
+                     f"got {implementation!r}")
+  if weights is not None and checkpoint is not None:
+    raise ValueError("give weights (a registered name or .h5 file loaded by "
+                     "the entry point) or checkpoint (written by training), "
+                     "not both")
+  kwargs = dict(model_kwargs or {})
+  clashes = sorted(set(kwargs) & set(_OWN_ARGUMENTS))
+  if clashes:
+    raise ValueError(f"model kwargs {clashes} have their own arguments "
+                     f"(--{', --'.join(clashes)} in tools/export.py); do not "
+                     f"pass them in model_kwargs")
+  _check_output_dir(os.path.abspath(os.fspath(output_dir)), overwrite)
+  models.model_info(name)  # unknown names fail before anything is built
+  model = models.create_model(name, weights=weights,
+                              implementation=implementation, **kwargs)
+  loaded = load_checkpoint(model, checkpoint) if checkpoint else None
+  metadata = {
+      "registered_model": name,
+      "weights": weights,
+      "checkpoint": os.path.abspath(loaded) if loaded else None,
+      "model_kwargs": kwargs,
+      "implementation": implementation,
+  }
+  return export_model(model, output_dir, formats, batch_size=batch_size,
+                      overwrite=overwrite, verify=verify, metadata=metadata)

@@ -1,0 +1,35 @@
+"""Checks shared by the data tests."""
+
+import numpy as np
+
+from sparsezoo_tf.models import preprocessing
+
+
+def collect(dataset):
+  """(images, labels) numpy arrays of a whole (finite) dataset."""
+  images, labels = [], []
+  for batch_images, batch_labels in dataset:
+    images.append(batch_images.numpy())
+    labels.append(batch_labels.numpy())
+  return np.concatenate(images), np.concatenate(labels)
+
+
+def normalized(pixels, name):
+  """Hand-computed normalization of 0..255 pixel values."""
+  mean, std = preprocessing.STATISTICS[name]
+  return (np.asarray(pixels, np.float64) / 255.0 - mean) / std
+
+
+def pixels(images, name):
+  """Back from normalized images to 0..255 pixel values."""
+  mean, std = preprocessing.STATISTICS[name]
+  return (np.asarray(images, np.float64) * std + mean) * 255.0
+
+
+def assert_colours(images, labels, colour_of, name, atol=3.0):
+  """Each constant-coloured image has the colour of its label's class."""
+  values = pixels(images, name)
+  for image, label in zip(values, labels):
+    expected = np.asarray(colour_of(int(label)), np.float64)
+    np.testing.assert_allclose(image, np.broadcast_to(expected, image.shape),
+                               atol=atol, err_msg=f"label {label}")
