@@ -18,13 +18,11 @@ layers took when it was traced:
 
 - With the custom op (`implementation="op"`, or `"auto"` with the op
   library built), the graph contains `SparseZoo>SparseConv2D`. TensorFlow
-  only knows that op once the library is loaded, and `sparsezoo_tf` loads it
-  lazily, so load such an export with `load_saved_model(path)`, or call
-  `sparsezoo_tf.ops.load_library()` before `tf.saved_model.load(path)`.
-  Importing `sparsezoo_tf` alone does not register the op. In a process
-  that has not loaded the library (plain TensorFlow, a serving binary),
-  loading fails with TensorFlow's error "Op type not registered
-  'SparseZoo>SparseConv2D'".
+  only knows that op once the library is loaded: `import sparsezoo_tf`
+  loads it, then `tf.saved_model.load(path)` works (as does
+  `load_saved_model(path)`). In a process that has not loaded the library
+  (plain TensorFlow, a serving binary), loading fails with TensorFlow's
+  error "Op type not registered 'SparseZoo>SparseConv2D'".
 - With the pure-TF path (`implementation="reference"`, or the library not
   built, or $SPARSEZOO_FORCE_REFERENCE set), the graph has standard
   TensorFlow ops only and loads with `tf.saved_model.load` anywhere,
@@ -35,9 +33,8 @@ layers took when it was traced:
 
 The `.keras` file holds the model's config and weights; it reloads with
 `tf_keras.models.load_model` once the package's layers are registered as
-serializable, i.e. after importing `sparsezoo_tf.layers` (and the model
-families, for models with their own blocks): `load_keras_model(path)` does
-both. The reloaded layers keep their `implementation` setting.
+serializable, i.e. after `import sparsezoo_tf` (which registers the
+layers and the model families' blocks), or through `load_keras_model(path)`. The reloaded layers keep their `implementation` setting.
 
 Exports are atomic: everything is written into a temporary sibling of the
 output directory, checked (with `verify=True`, each artifact is reloaded

@@ -19,17 +19,14 @@ model before it is published (--noverify skips that).
 
 Who can load the SavedModel (the tool prints which case an export is):
   * --implementation=op, or auto with the op library built: the graph uses
-    the custom op SparseZoo>SparseConv2D. Load it with
-    `sparsezoo_tf.export.load_saved_model(path)` or call
-    `sparsezoo_tf.ops.load_library()` before `tf.saved_model.load(path)`
-    (importing sparsezoo_tf alone does not register the op). Plain
+    the custom op SparseZoo>SparseConv2D. `import sparsezoo_tf` (which
+    loads the op library), then `tf.saved_model.load(path)`. Plain
     TensorFlow without the op library fails with "Op type not registered
     'SparseZoo>SparseConv2D'".
   * --implementation=reference (or no op library): standard TensorFlow ops
     only; loads with `tf.saved_model.load` anywhere, without sparsezoo_tf.
 The .keras file always needs sparsezoo_tf's layers registered:
-`sparsezoo_tf.export.load_keras_model(path)`, or `tf_keras.models.
-load_model(path)` after importing sparsezoo_tf.layers.
+`tf_keras.models.load_model(path)` after `import sparsezoo_tf`.
 """
 
 import os
@@ -107,7 +104,7 @@ def _describe(paths) -> None:
   if "keras" in paths:
     print(f"  Keras model {paths['keras']}: reload with "
           f"sparsezoo_tf.export.load_keras_model (or tf_keras.models."
-          f"load_model after importing sparsezoo_tf.layers).")
+          f"load_model after import sparsezoo_tf).")
 
 
 def main(argv):

@@ -1,138 +1,280 @@
 """Trains a zoo classifier from a `Recipe` with Keras `fit`.
 
-The learning rate follows the recipe's schedule per step (linear warm-up,
-then constant, cosine or step decay at epoch boundaries); weight decay is
-the optimizer's, on kernels only (BN parameters and biases are excluded).
+One code path for every `tf.distribute` strategy: the model and the
+optimizer are created under the strategy's scope and `fit` distributes the
+datasets (the recipe's batch size is the global batch). With a `model_dir`,
+the run backs up its training state (`BackupAndRestore`) so that the same
+call after an interruption continues from the last backup, writes
+TensorBoard logs, and ends with weights.h5 and metrics.json (top-1 / top-5
+on the dataset's evaluation split, the number of optimizer steps, the
+recipe); see `runs` for the folder's layout.
 """
 
-import json
 import math
 import os
-from typing import Any, Dict, Optional
+import shutil
+from typing import Any, Dict, Optional, Tuple
 
 import tensorflow as tf
 import tf_keras as keras
 
 from sparsezoo_tf import data as data_lib
+from sparsezoo_tf import evaluation
 from sparsezoo_tf import models
+from sparsezoo_tf.training import distribute
+from sparsezoo_tf.training import runs
+from sparsezoo_tf.training.optimization import make_optimizer
 from sparsezoo_tf.training.recipe import Recipe
-from sparsezoo_tf.training.recipe import TrainingSection
-from sparsezoo_tf.training.recipe import TRAINABLE_DATASETS
 
-NO_DECAY = ("gamma", "beta", "bias")
-
-
-class EpochSchedule(keras.optimizers.schedules.LearningRateSchedule):
-  """Warm-up, then constant / cosine / step decay, in steps."""
-
-  def __init__(self, training: TrainingSection, steps_per_epoch: int):
-    super().__init__()
-    self.training = training
-    self.steps_per_epoch = steps_per_epoch
-
-  def __call__(self, step):
-    t = self.training
-    step = tf.cast(step, tf.float32)
-    total = float(t.epochs * self.steps_per_epoch)
-    warmup = float(t.warmup_epochs * self.steps_per_epoch)
-    base = tf.constant(t.learning_rate, tf.float32)
-    if t.schedule == "cosine":
-      progress = tf.clip_by_value((step - warmup) / max(total - warmup, 1.0),
-                                  0.0, 1.0)
-      rate = base * 0.5 * (1.0 + tf.cos(math.pi * progress))
-    elif t.schedule == "step":
-      epoch = step / self.steps_per_epoch
-      drops = tf.add_n([tf.cast(epoch >= b, tf.float32)
-                        for b in t.boundaries] or [tf.constant(0.0)])
-      rate = base * tf.pow(t.decay_rate, drops)
-    else:
-      rate = base
-    if warmup > 0:
-      rate = tf.where(step < warmup, base * (step + 1.0) / warmup, rate)
-    return rate
-
-  def get_config(self):
-    return {"steps_per_epoch": self.steps_per_epoch,
-            **{k: v for k, v in vars(self.training).items()}}
+# float16 with loss scaling on GPUs and CPUs, bfloat16 on TPUs.
+MIXED_POLICY = "mixed_float16"
+TPU_MIXED_POLICY = "mixed_bfloat16"
+_DISTRIBUTED = (tf.distribute.MirroredStrategy,
+                tf.distribute.MultiWorkerMirroredStrategy,
+                tf.distribute.TPUStrategy)
+EVAL_BATCH_SIZE = 256
 
 
-def make_optimizer(training: TrainingSection, steps_per_epoch: int):
-  schedule = EpochSchedule(training, steps_per_epoch)
-  if training.optimizer == "sgd":
-    optimizer = keras.optimizers.SGD(
-        schedule, momentum=training.momentum, nesterov=training.nesterov,
-        weight_decay=training.weight_decay or None)
-  else:
-    optimizer = keras.optimizers.Adam(
-        schedule, weight_decay=training.weight_decay or None)
-  if training.weight_decay:
-    optimizer.exclude_from_weight_decay(var_names=list(NO_DECAY))
-  return optimizer
-
-
-def _atomic_write(path: str, write) -> None:
-  """Writes through a temporary file in the same folder, then renames, so
-  that an interruption never leaves a half-written `path`."""
-  temporary = f"{path}.tmp-{os.getpid()}"
-  try:
-    write(temporary)
-    os.replace(temporary, path)
-  finally:
-    if os.path.exists(temporary):
-      os.remove(temporary)
-
-
-def evaluate_digits(model: keras.Model, batch_size: int = 256) -> float:
+def evaluate_digits(model: keras.Model,
+                    batch_size: int = EVAL_BATCH_SIZE) -> float:
   """Top-1 accuracy of `model` on the digits test split."""
-  correct = total = 0
-  for images, labels in data_lib.digits_dataset("test", batch_size):
-    predicted = tf.argmax(model(images, training=False), axis=-1)
-    correct += int(tf.reduce_sum(tf.cast(
-        predicted == tf.cast(labels, predicted.dtype), tf.int32)))
-    total += int(labels.shape[0])
-  return correct / total
+  dataset = data_lib.make_dataset("digits", "test", batch_size=batch_size,
+                                  training=False)
+  return evaluation.evaluate(model, dataset)["top1"]
 
 
-def train(recipe: Recipe, model_dir: Optional[str] = None,
-          verbose: int = 1) -> Dict[str, Any]:
-  """Trains the recipe's model; returns {"top1", "loss", "params",
-  "epochs"} and, with `model_dir`, writes weights.h5 and metrics.json
-  there."""
-  if recipe.data.dataset not in TRAINABLE_DATASETS:
+def build_model(recipe: Recipe, weights: Optional[str] = None
+                ) -> keras.Model:
+  """The recipe's model for the current dtype policy: under a mixed policy
+  the classifier's activation is a separate float32 layer (Keras's advice
+  for numerically stable outputs).
+
+  Args:
+    recipe: the model's name and arguments, and the dataset (classes,
+      channels, data.image_size for the input size).
+    weights: None (random initialization), a registered weights name or an
+      .h5 file, as the models' `weights=`.
+
+  Raises:
+    ValueError: the model's head does not have the dataset's classes.
+  """
+  kwargs = dict(recipe.model.kwargs)
+  info = data_lib.dataset_info(recipe.data.dataset)
+  if recipe.data.image_size and "input_shape" not in kwargs:
+    kwargs["input_shape"] = (recipe.data.image_size,) * 2 + (info.channels,)
+  mixed = keras.mixed_precision.global_policy().compute_dtype != "float32"
+  activation = kwargs.pop("classifier_activation", "softmax")
+  model = models.create_model(
+      recipe.model.name, weights=weights,
+      classifier_activation=None if mixed else activation, **kwargs)
+  if mixed:
+    outputs = keras.layers.Activation(activation, dtype="float32",
+                                      name="predictions_float32")(
+                                          model.output)
+    model = keras.Model(model.input, outputs, name=model.name)
+  if model.output_shape[-1] != info.num_classes:
     raise ValueError(
-        f"data.dataset {recipe.data.dataset!r}: this version trains on "
-        f"{TRAINABLE_DATASETS} only; the recipe records the paper's "
-        f"settings for when its pipeline exists")
-  t = recipe.training
+        f"model {recipe.model.name} outputs {model.output_shape[-1]} classes "
+        f"but {info.name} has {info.num_classes}; set model.kwargs.classes")
+  return model
+
+
+def load_trained(model_dir: str) -> Tuple[keras.Model, Recipe]:
+  """(the model trained in `model_dir`, float32, with its weights.h5; the
+  recipe it was trained with, from metrics.json).
+
+  Raises:
+    FileNotFoundError: `model_dir` holds no finished run.
+  """
+  recipe = runs.run_recipe(model_dir)
+  return build_model(recipe, weights=runs.run_weights(model_dir)), recipe
+
+
+def train(recipe: Recipe, model_dir: Optional[str] = None, verbose: int = 1,
+          strategy: Optional[tf.distribute.Strategy] = None
+          ) -> Dict[str, Any]:
+  """Trains the recipe's model.
+
+  Args:
+    recipe: what to train and how.
+    model_dir: where the run's files go (see `runs`); a folder holding an
+      unfinished run of the same recipe is resumed. None: nothing is
+      written and nothing can be resumed.
+    verbose: Keras `fit` verbosity (1: progress bar, 2: a line per epoch).
+    strategy: a `tf.distribute.Strategy` (`distribute.make_strategy`);
+      None for the default one.
+
+  Returns:
+    {"top1", "top5", "examples" (of the evaluation split), "loss" (last
+    epoch's training loss, None when the run only had its final
+    evaluation left), "params", "epochs", "steps" (optimizer steps at the
+    end), "initial_step" (optimizer steps restored from a backup),
+    "steps_per_epoch", "dataset", "split", "strategy", "replicas",
+    "mixed_precision"}.
+
+  Raises:
+    ValueError: the recipe cannot be trained as written, or `model_dir`
+      holds an unfinished run of another recipe.
+  """
+  strategy = strategy or tf.distribute.get_strategy()
+  t, d = recipe.training, recipe.data
+  chief = distribute.is_chief(strategy)
+  resuming = bool(model_dir) and runs.check_resumable(model_dir, recipe)
+  if model_dir and chief:
+    os.makedirs(model_dir, exist_ok=True)
+    runs.write_json(os.path.join(model_dir, runs.RECIPE), recipe.as_dict())
   keras.utils.set_random_seed(t.seed)
   tf.config.experimental.enable_op_determinism()
-  train_set = data_lib.digits_dataset("train", recipe.data.batch_size,
-                                      training=True, seed=t.seed)
-  steps = int(train_set.cardinality())
-  model = models.create_model(recipe.model.name, weights=None,
-                              **recipe.model.kwargs)
-  loss = keras.losses.SparseCategoricalCrossentropy()
+  info = data_lib.dataset_info(d.dataset)
+  train_split, eval_split = info.splits[0], info.splits[-1]
+  train_set, steps, repeat = _train_dataset(recipe, train_split, strategy)
+  previous_policy = keras.mixed_precision.global_policy()
+  if t.mixed_precision:
+    keras.mixed_precision.set_global_policy(
+        TPU_MIXED_POLICY if isinstance(strategy, tf.distribute.TPUStrategy)
+        else MIXED_POLICY)
+  try:
+    with strategy.scope():
+      model = build_model(recipe)
+      model.compile(optimizer=make_optimizer(t, steps), **_loss(t))
+  finally:
+    keras.mixed_precision.set_global_policy(previous_policy)
   if t.label_smoothing:
-    loss = keras.losses.CategoricalCrossentropy(
-        label_smoothing=t.label_smoothing)
-    train_set = train_set.map(lambda x, y: (x, tf.one_hot(y, 10)))
-  model.compile(optimizer=make_optimizer(t, steps), loss=loss)
-  history = model.fit(train_set, epochs=t.epochs, verbose=verbose)
-  metrics = {"top1": evaluate_digits(model),
-             "loss": float(history.history["loss"][-1]),
-             "params": int(sum(int(tf.size(w)) for w in
-                               model.trainable_weights)),
-             "epochs": t.epochs}
+    train_set = train_set.map(
+        lambda x, y: (x, tf.one_hot(y, info.num_classes)))
+  counter = _StepCounter()
+  callbacks = _callbacks(model_dir, t.checkpoint_every_steps, counter)
+  if resuming and verbose:
+    print(f"resuming the unfinished run in {model_dir}")
+  history = model.fit(train_set, epochs=t.epochs, verbose=verbose,
+                      callbacks=callbacks,
+                      steps_per_epoch=steps if repeat else None)
+  final = _final_model(model, strategy)
+  eval_set = data_lib.make_dataset(
+      d.dataset, eval_split, batch_size=d.batch_size, training=False,
+      data_dir=d.data_dir, image_size=d.image_size)
+  losses = history.history.get("loss") or [None]
+  metrics = {
+      **evaluation.evaluate(final, eval_set),
+      "loss": None if losses[-1] is None else float(losses[-1]),
+      "params": int(sum(int(tf.size(w)) for w in final.trainable_weights)),
+      "epochs": t.epochs,
+      "steps": int(model.optimizer.iterations.numpy()),
+      "initial_step": counter.initial_step,
+      "steps_per_epoch": steps,
+      "dataset": d.dataset,
+      "split": eval_split,
+      "strategy": distribute.strategy_name(strategy),
+      "replicas": int(strategy.num_replicas_in_sync),
+      "mixed_precision": t.mixed_precision,
+  }
   if model_dir:
-    os.makedirs(model_dir, exist_ok=True)
-    _atomic_write(os.path.join(model_dir, "weights.h5"),
-                  lambda p: model.save_weights(p, save_format="h5"))
-    _atomic_write(os.path.join(model_dir, "metrics.json"),
-                  lambda p: _dump_json(p, {**metrics,
-                                           "recipe": recipe.as_dict()}))
+    _write_outputs(model_dir, final, metrics, recipe, strategy)
   return metrics
 
 
-def _dump_json(path: str, value) -> None:
-  with open(path, "w") as stream:
-    json.dump(value, stream, indent=2, sort_keys=True)
+def _train_dataset(recipe: Recipe, split: str, strategy
+                   ) -> Tuple[tf.data.Dataset, int, bool]:
+  """(the training set, steps per epoch, whether it repeats).
+
+  A dataset of known length is one epoch per iteration. One of unknown
+  length (files, with unreadable ones skipped) repeats and `fit` counts
+  ceil(examples / batch) steps per epoch, so that epochs, the schedule
+  and resuming all count the same steps.
+  """
+  d, t = recipe.data, recipe.training
+  drop = isinstance(strategy, tf.distribute.TPUStrategy)  # static shapes
+  dataset = data_lib.make_dataset(
+      d.dataset, split, batch_size=d.batch_size, training=True,
+      data_dir=d.data_dir, image_size=d.image_size, seed=t.seed,
+      drop_remainder=drop)
+  steps = int(dataset.cardinality())
+  repeat = steps < 0
+  if repeat:
+    examples = data_lib.num_examples(d.dataset, split, d.data_dir)
+    steps = (examples // d.batch_size if drop
+             else math.ceil(examples / d.batch_size))
+    dataset = dataset.repeat()
+  if steps < 1:
+    raise ValueError(f"{d.dataset} {split} has no full batch of "
+                     f"{d.batch_size} examples")
+  if isinstance(strategy, (tf.distribute.MultiWorkerMirroredStrategy,
+                           tf.distribute.TPUStrategy)):
+    # Every worker reads the whole input and keeps its share of each
+    # global batch: the same steps everywhere, whatever the files.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.DATA)
+    dataset = dataset.with_options(options)
+  return dataset, steps, repeat
+
+
+def _callbacks(model_dir: Optional[str], checkpoint_every_steps: int,
+               counter: keras.callbacks.Callback):
+  """Backups (kept until the outputs are written: an interruption during
+  the final evaluation resumes there), the step counter, TensorBoard."""
+  if not model_dir:
+    return [counter]
+  return [
+      keras.callbacks.BackupAndRestore(
+          os.path.join(model_dir, runs.BACKUP),
+          save_freq=checkpoint_every_steps or "epoch",
+          delete_checkpoint=False),
+      counter,
+      keras.callbacks.TensorBoard(os.path.join(model_dir, runs.LOGS)),
+  ]
+
+
+def _loss(training) -> Dict[str, Any]:
+  if training.label_smoothing:
+    return {"loss": keras.losses.CategoricalCrossentropy(
+                label_smoothing=training.label_smoothing),
+            "metrics": [keras.metrics.CategoricalAccuracy(name="accuracy")]}
+  return {"loss": keras.losses.SparseCategoricalCrossentropy(),
+          "metrics": [keras.metrics.SparseCategoricalAccuracy(
+              name="accuracy")]}
+
+
+class _StepCounter(keras.callbacks.Callback):
+  """Records the optimizer steps at the start of `fit` (after a backup was
+  restored: it follows `BackupAndRestore` in the callbacks)."""
+
+  def __init__(self):
+    super().__init__()
+    self.initial_step = 0
+
+  def on_train_begin(self, logs=None):
+    self.initial_step = int(self.model.optimizer.iterations.numpy())
+
+
+def _final_model(model: keras.Model, strategy) -> keras.Model:
+  """The trained model outside the strategy: the model itself on the
+  default strategy, else a copy with plain variables (reading distributed
+  variables can need all the workers; evaluating and saving the copy do
+  not)."""
+  if not isinstance(strategy, _DISTRIBUTED):
+    return model
+  values = model.get_weights()
+  copy = keras.models.clone_model(model)
+  copy.set_weights(values)
+  return copy
+
+
+def _write_outputs(model_dir: str, model: keras.Model,
+                   metrics: Dict[str, Any], recipe: Recipe,
+                   strategy) -> None:
+  """weights.h5 and metrics.json (the chief's in model_dir, the other
+  workers' in model_dir/<worker>); the chief then removes the backup."""
+  chief = distribute.is_chief(strategy)
+  folder = (model_dir if chief else
+            os.path.join(model_dir, distribute.worker_name(strategy)))
+  os.makedirs(folder, exist_ok=True)
+  runs.atomic_write(os.path.join(folder, runs.WEIGHTS),
+                    lambda p: model.save_weights(p, save_format="h5"))
+  runs.write_json(os.path.join(folder, runs.METRICS),
+                  {**metrics, "recipe": recipe.as_dict()})
+  if chief:
+    shutil.rmtree(os.path.join(model_dir, runs.BACKUP), ignore_errors=True)
+    recipe_file = os.path.join(model_dir, runs.RECIPE)
+    if os.path.exists(recipe_file):
+      os.remove(recipe_file)

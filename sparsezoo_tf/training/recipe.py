@@ -2,25 +2,27 @@
 with `--params_override "training.epochs=3,data.batch_size=32"`.
 
     model:    {name: digits_cnn_sc, kwargs: {}}
-    data:     {dataset: digits, batch_size: 64}
+    data:     {dataset: digits, batch_size: 64, data_dir: "", image_size: 0}
     training: {epochs: 40, optimizer: sgd, learning_rate: 0.1,
                momentum: 0.9, nesterov: true, weight_decay: 5.0e-4,
                schedule: cosine, boundaries: [], decay_rate: 0.1,
-               warmup_epochs: 0, label_smoothing: 0.0, seed: 0}
+               warmup_epochs: 0, label_smoothing: 0.0, seed: 0,
+               mixed_precision: false, checkpoint_every_steps: 0}
+
+Unknown sections or keys, values of the wrong type and settings that
+cannot work are errors naming the key.
 """
 
 import dataclasses
+import typing
 from typing import Any, Dict, List, Optional
 
 import yaml
 
+from sparsezoo_tf.data.pipelines import DATASETS
+
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "cosine", "step")
-DATASETS = ("digits", "imagenet", "cifar10", "cifar100", "tiny_imagenet")
-# The datasets `train` has a pipeline for; the others are recipes waiting
-# for their pipelines (the papers' settings, kept with the weights names
-# they will produce).
-TRAINABLE_DATASETS = ("digits",)
 
 
 @dataclasses.dataclass
@@ -41,8 +43,15 @@ class DataSection:
 
 @dataclasses.dataclass
 class TrainingSection:
-  """Optimizer and schedule. `boundaries` are epochs (step schedule);
-  weight decay is applied to kernels only, not to BN or biases."""
+  """Optimizer, schedule and how the run is carried out.
+
+  `boundaries` are epochs (step schedule); weight decay is applied to
+  kernels only, not to BN or biases. `mixed_precision` computes in float16
+  with float32 variables and a float32 softmax (Keras's "mixed_float16"
+  policy, with loss scaling). `checkpoint_every_steps` is how often the
+  training state is backed up for resuming an interrupted run (0: at the
+  end of every epoch).
+  """
   epochs: int = 10
   optimizer: str = "sgd"
   learning_rate: float = 0.1
@@ -55,6 +64,8 @@ class TrainingSection:
   warmup_epochs: int = 0
   label_smoothing: float = 0.0
   seed: int = 0
+  mixed_precision: bool = False
+  checkpoint_every_steps: int = 0
 
 
 @dataclasses.dataclass
@@ -81,7 +92,35 @@ def _section(name: str, values: Optional[Dict[str, Any]]):
   if unknown:
     raise ValueError(f"recipe section {name!r} has unknown keys {unknown}; "
                      f"known: {sorted(known)}")
+  hints = typing.get_type_hints(cls)
+  for key, value in values.items():
+    values[key] = _typed(f"{name}.{key}", value, hints[key])
   return cls(**values)
+
+
+def _typed(key: str, value: Any, annotation) -> Any:
+  """`value` checked against the field's type. An int is a float too, and
+  so is a string that reads as one (YAML reads "1e-3" as a string)."""
+  origin = typing.get_origin(annotation) or annotation
+  args = typing.get_args(annotation)
+  if origin is float and not isinstance(value, bool):
+    if isinstance(value, int):
+      return float(value)
+    if isinstance(value, str):
+      try:
+        return float(value)
+      except ValueError:
+        pass
+  if origin is list and isinstance(value, list):
+    return [_typed(f"{key}[{i}]", item, args[0]) if args else item
+            for i, item in enumerate(value)]
+  valid = isinstance(value, origin) and not (
+      origin is int and isinstance(value, bool))
+  if not valid:
+    expected = getattr(annotation, "__name__", str(annotation))
+    raise ValueError(f"recipe key {key} must be {expected}, got "
+                     f"{value!r} ({type(value).__name__})")
+  return value
 
 
 def _parse_override(text: str) -> Dict[str, Any]:
@@ -131,6 +170,24 @@ def _check(recipe: Recipe) -> None:
     raise ValueError("training.epochs and data.batch_size must be >= 1")
   if training.learning_rate <= 0 or training.weight_decay < 0:
     raise ValueError("learning_rate must be > 0 and weight_decay >= 0")
+  bounds = training.boundaries
+  if training.schedule == "step" and (
+      any(a >= b for a, b in zip(bounds, bounds[1:])) or
+      bounds[0] < 1):
+    raise ValueError(f"training.boundaries must be increasing epochs >= 1, "
+                     f"got {training.boundaries}")
+  if not 0 <= training.warmup_epochs <= training.epochs:
+    raise ValueError(f"training.warmup_epochs must be in [0, epochs], got "
+                     f"{training.warmup_epochs}")
+  if not 0.0 <= training.label_smoothing < 1.0:
+    raise ValueError(f"training.label_smoothing must be in [0, 1), got "
+                     f"{training.label_smoothing}")
+  if training.checkpoint_every_steps < 0:
+    raise ValueError(f"training.checkpoint_every_steps must be >= 0 (0: "
+                     f"every epoch), got {training.checkpoint_every_steps}")
+  if recipe.data.image_size < 0:
+    raise ValueError(f"data.image_size must be >= 0 (0: the dataset's "
+                     f"size), got {recipe.data.image_size}")
 
 
 def load_recipe(path: str, overrides: str = "") -> Recipe:

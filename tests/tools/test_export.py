@@ -114,15 +114,14 @@ import json, sys
 import numpy as np
 import tensorflow as tf
 import tf_keras
-import sparsezoo_tf
-import sparsezoo_tf.layers   # registers the layers for load_model
+import sparsezoo_tf   # loads the op library, registers layers and models
 from sparsezoo_tf import export, ops
 x_path, out_dir, op_saved_model, *keras_files = sys.argv[1:]
 x = np.load(x_path)
 result = {}
 if op_saved_model:
+  loaded = tf.saved_model.load(op_saved_model)  # nothing but the import
   result["op_registered"] = ops.load_library() is not None
-  loaded = tf.saved_model.load(op_saved_model)
   outputs = loaded.signatures["serving_default"](images=tf.constant(x))
   np.save(f"{out_dir}/op_saved_model.npy", outputs["predictions"].numpy())
   helper_loaded = export.load_saved_model(op_saved_model)

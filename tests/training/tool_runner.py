@@ -1,0 +1,79 @@
+"""Runs the training tools as a user would: subprocesses of the venv's
+Python with the repository's tools/ scripts."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from typing import Dict, List, Optional, Sequence
+
+import h5py
+import numpy as np
+
+PYTHON = sys.executable
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+TRAIN = os.path.join(ROOT, "tools", "train_classifier.py")
+EVAL = os.path.join(ROOT, "tools", "eval_classifier.py")
+EXPORT = os.path.join(ROOT, "tools", "export.py")
+CONFIGS = os.path.join(ROOT, "configs", "classification")
+
+
+def environment(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+  env.pop("TF_CONFIG", None)
+  env.update(extra or {})
+  return env
+
+
+def train_command(model_dir, config: str = "digits_cnn_sc.yaml",
+                  overrides: str = "", *flags: str) -> List[str]:
+  command = [PYTHON, TRAIN, "--config",
+             os.path.join(CONFIGS, config), "--model_dir", str(model_dir),
+             "--verbose", "0"]
+  if overrides:
+    command += ["--params_override", overrides]
+  return command + list(flags)
+
+
+def run(command: Sequence[str], timeout: float = 300,
+        env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+  """Runs to completion; fails the test with the output when it fails."""
+  result = subprocess.run(list(command), cwd=ROOT, env=env or environment(),
+                          capture_output=True, text=True, timeout=timeout,
+                          check=False)
+  assert result.returncode == 0, (
+      f"{' '.join(command)} exited with {result.returncode}:\n"
+      f"{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+  return result
+
+
+def metrics(model_dir) -> dict:
+  with open(os.path.join(model_dir, "metrics.json")) as stream:
+    return json.load(stream)
+
+
+def weight_arrays(path) -> Dict[str, np.ndarray]:
+  """{"layer/weight": array} of a Keras HDF5 weights file."""
+  arrays = {}
+  with h5py.File(path, "r") as stream:
+    def visit(name, item):
+      if isinstance(item, h5py.Dataset):
+        arrays[name] = item[()]
+    stream.visititems(visit)
+  return arrays
+
+
+def free_ports(count: int) -> List[int]:
+  """Ports nothing listens on (bound together, then released)."""
+  sockets = []
+  try:
+    for _ in range(count):
+      sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+      sock.bind(("localhost", 0))
+      sockets.append(sock)
+    return [sock.getsockname()[1] for sock in sockets]
+  finally:
+    for sock in sockets:
+      sock.close()
