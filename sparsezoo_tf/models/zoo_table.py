@@ -50,6 +50,10 @@ def model_cost(name: str, allocate: bool = True) -> analysis.ModelCost:
   if name not in _COSTS:
     info = registry.model_info(name)
     with contextlib.nullcontext() if allocate else tf.Graph().as_default():
+      if not allocate:
+        # A graph-level seed: with op determinism on (after `training.train`)
+        # unseeded random ops, e.g. dropout, refuse to be built.
+        tf.random.set_seed(0)
       model = registry.create_model(name, weights=None)
       _COSTS[name] = analysis.count_model(model, info.input_shape)
   return _COSTS[name]

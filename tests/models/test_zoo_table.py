@@ -1,6 +1,9 @@
 """The zoo table, its model selection, cost counting without allocation,
 the speed targets' bookkeeping and the Markdown sections of reports."""
 
+import subprocess
+import sys
+
 import pytest
 
 from sparsezoo_tf import models
@@ -77,3 +80,18 @@ def test_markdown_sections_are_replaced_and_others_kept(tmp_path):
   assert "second A" in text and "first B" in text and "first A" not in text
   assert text.index("second A") < text.index("first B")
   assert sorted(p.name for p in tmp_path.iterdir()) == ["BENCH.md"]
+
+
+def test_counting_works_after_training_turned_op_determinism_on():
+  # training.train enables op determinism for the whole process; the
+  # throwaway graph must still build models with dropout (vgg16's head).
+  script = ("import tensorflow as tf\n"
+            "tf.config.experimental.enable_op_determinism()\n"
+            "from sparsezoo_tf.models import zoo_table\n"
+            "print(zoo_table.model_cost('vgg16_scfusion2', allocate=False)"
+            ".params)\n")
+  result = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                          text=True, timeout=300, check=False)
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert int(result.stdout.split()[-1]) == zoo_table.model_cost(
+      "vgg16_scfusion2", allocate=False).params
