@@ -51,6 +51,8 @@ class PaperRow:
     if self.params_counted not in PARAMS_COUNTED:
       raise ValueError(f"params_counted must be one of {PARAMS_COUNTED}, "
                        f"got {self.params_counted!r}")
+    if self.params_unit < 0:
+      raise ValueError(f"params_unit must be >= 0, got {self.params_unit!r}")
 
 
 @dataclasses.dataclass(frozen=True)

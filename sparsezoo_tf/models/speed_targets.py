@@ -23,6 +23,13 @@ class SpeedTarget:
   batch: int = 8
   bound: Optional[float] = 1.0
 
+  def __post_init__(self):
+    if isinstance(self.batch, bool) or not isinstance(self.batch, int) or (
+        self.batch < 1):
+      raise ValueError(f"batch must be a positive int, got {self.batch!r}")
+    if self.bound is not None and self.bound <= 0:
+      raise ValueError(f"bound must be > 0 or None, got {self.bound!r}")
+
 
 TARGETS = (
     SpeedTarget("resnet50_sc", "resnet50"),

@@ -64,7 +64,12 @@ def latency_ratio(name: str, baseline: str, batch: int, repeats: int = 5,
   """Inference time of `name` / time of `baseline` at `batch`, default
   input size, measured in the same run; `model_kwargs` go to `name`'s
   entry point (e.g. `implementation="reference"`)."""
+  for label, value in (("batch", batch), ("repeats", repeats),
+                       ("number", number)):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+      raise ValueError(f"{label} must be a positive int, got {value!r}")
   info = registry.model_info(name)
+  registry.model_info(baseline)
   x = tf.constant(np.random.default_rng(0).standard_normal(
       (batch,) + tuple(info.input_shape)).astype(np.float32))
   functions = {}

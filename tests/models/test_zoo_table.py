@@ -95,3 +95,29 @@ def test_counting_works_after_training_turned_op_determinism_on():
   assert result.returncode == 0, result.stderr[-2000:]
   assert int(result.stdout.split()[-1]) == zoo_table.model_cost(
       "vgg16_scfusion2", allocate=False).params
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"batch": 0}, "batch must be a positive int"),
+    ({"batch": 2, "repeats": 0}, "repeats must be a positive int"),
+    ({"batch": 2, "number": 1.5}, "number must be a positive int"),
+])
+def test_latency_ratio_rejects_nonsense_counts(kwargs, message):
+  with pytest.raises(ValueError, match=message):
+    zoo_table.latency_ratio("digits_cnn_sc", "digits_cnn", **kwargs)
+
+
+def test_latency_ratio_names_an_unknown_baseline():
+  with pytest.raises(ValueError, match="digits_cnn_x"):
+    zoo_table.latency_ratio("digits_cnn_sc", "digits_cnn_x", batch=1)
+
+
+def test_speed_targets_and_paper_rows_reject_nonsense():
+  with pytest.raises(ValueError, match="batch must be a positive int"):
+    speed_targets.SpeedTarget("digits_cnn_sc", "digits_cnn", batch=0)
+  with pytest.raises(ValueError, match="bound must be > 0"):
+    speed_targets.SpeedTarget("digits_cnn_sc", "digits_cnn", bound=-1.0)
+  with pytest.raises(ValueError, match="params_unit must be >= 0"):
+    models.PaperRow("000", "Table 8", "x", params=1.0, params_unit=-1.0)
+  with pytest.raises(ValueError, match="params_counted must be one of"):
+    models.PaperRow("000", "Table 8", "x", params=1.0, params_counted="bn")
