@@ -7,7 +7,7 @@ and the framework library into the repository, and writes:
   BUILD     :tf_header_lib (TF, Eigen, absl, protobuf headers),
             :libtensorflow_framework (the framework .so),
             :cuda_headers (the CUDA headers that ship inside pip TF),
-            :tf_headers (all header files, for the nvcc genrule).
+            :tf_headers (all header files).
   defs.bzl  TF_VERSION     tf.__version__,
             TF_COPTS       compile flags from get_compile_flags() minus -I,
             TF_DEFINES     just the -D flags, without the "-D",

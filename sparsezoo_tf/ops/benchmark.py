@@ -18,6 +18,7 @@ import tensorflow as tf
 from sparsezoo_tf.ops import loader
 from sparsezoo_tf.ops import plans
 from sparsezoo_tf.ops import sparse_conv
+from sparsezoo_tf.reports import write_markdown_section  # noqa: F401
 
 # Paper 000 Table 9 shapes (rows x cols, in, out channels), 3x3, stride 1.
 TABLE9_SHAPES = ("28x256x256", "14x512x512", "7x1024x1024")
@@ -178,25 +179,3 @@ def to_markdown(rows: Sequence[dict], settings: BenchmarkSettings) -> str:
   if not loader.op_available():
     lines += ["", f"The op library was not used: {loader.unavailable_reason()}"]
   return "\n".join(lines) + "\n"
-
-
-def write_markdown_section(path: str, key: str, text: str) -> None:
-  """Puts `text` between the markers of section `key` in the Markdown file
-  `path` (appended when the file has no such section; other sections are
-  kept). Written to a temporary file, then renamed."""
-  begin, end = f"<!-- {key}: begin -->", f"<!-- {key}: end -->"
-  section = f"{begin}\n{text.rstrip()}\n{end}\n"
-  content = ""
-  if os.path.exists(path):
-    with open(path) as stream:
-      content = stream.read()
-  if begin in content and end in content:
-    head, _, rest = content.partition(begin)
-    _, _, tail = rest.partition(end)
-    content = head + section.rstrip("\n") + tail
-  else:
-    content = (content.rstrip("\n") + "\n\n" if content else "") + section
-  temporary = f"{path}.tmp-{os.getpid()}"
-  with open(temporary, "w") as stream:
-    stream.write(content)
-  os.replace(temporary, path)

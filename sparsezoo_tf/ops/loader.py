@@ -5,8 +5,16 @@ The library is `_sparse_conv_ops.so` next to this file (built by
 $SPARSEZOO_FORCE_REFERENCE to 1 makes every call use the pure-TF reference.
 When the library is missing, fails to load, or was built against another
 TensorFlow version, a warning says why (once) and the reference is used.
+
+A GPU build (`make build-gpu`) needs the CUDA 12 runtime, libcudart.so.12.
+Its RUNPATH finds the nvidia-cuda-runtime-cu12 wheel when the package is
+installed in site-packages; otherwise (an editable install, another layout)
+the loader loads that wheel's library first, or the system's; without any,
+the reason says what to install.
 """
 
+import ctypes
+import importlib
 import os
 import re
 import threading
@@ -38,14 +46,64 @@ def reference_forced() -> bool:
 _BUILD_INFO = re.compile(rb"sparsezoo_tf:built_for_tensorflow=([^;\x00]{1,64});")
 
 
-def _built_for(path: str) -> str:
+def _built_for(path: str, data: Optional[bytes] = None) -> str:
   """The TensorFlow version the library was compiled against, read from the
   file without loading it (loading registers the ops)."""
-  with open(path, "rb") as f:
-    match = _BUILD_INFO.search(f.read())
+  if data is None:
+    with open(path, "rb") as f:
+      data = f.read()
+  match = _BUILD_INFO.search(data)
   if match is None:
     raise ValueError("it carries no sparsezoo_tf build information")
   return match.group(1).decode()
+
+
+# The CUDA runtime a GPU build links (its soname, in the dynamic string table).
+_CUDART = re.compile(rb"\x00(libcudart\.so\.[0-9]+)\x00")
+
+
+def _cuda_runtime_needed(data: bytes) -> Optional[str]:
+  """The soname of the CUDA runtime the library links, or None (CPU build)."""
+  match = _CUDART.search(data)
+  return match.group(1).decode() if match else None
+
+
+def _cuda_runtime_candidates(soname: str):
+  """Where to look for `soname`: the pip wheels' lib folders, then the
+  dynamic linker's own search (LD_LIBRARY_PATH, ld.so.cache)."""
+  major = soname.rsplit(".", 1)[-1]
+  for package in (f"nvidia.cu{major}", "nvidia.cuda_runtime"):
+    try:
+      module = importlib.import_module(package)
+    except ImportError:
+      continue
+    for folder in getattr(module, "__path__", []):
+      candidate = os.path.join(folder, "lib", soname)
+      if os.path.exists(candidate):
+        yield candidate
+  yield soname
+
+
+def _load_cuda_runtime(soname: str) -> Optional[str]:
+  """Makes `soname` loadable for the op library (the dynamic linker matches
+  an already loaded library by soname). Returns None, or why it cannot."""
+  try:  # Already in the process (TensorFlow's, or an earlier load)?
+    ctypes.CDLL(soname, mode=os.RTLD_NOLOAD)
+    return None
+  except OSError:
+    pass
+  errors = []
+  for candidate in _cuda_runtime_candidates(soname):
+    try:
+      ctypes.CDLL(candidate)
+      return None
+    except OSError as e:
+      errors.append(str(e))
+  major = soname.rsplit(".", 1)[-1]
+  return (f"it has the CUDA kernels and needs {soname}, the CUDA {major} "
+          f"runtime, which was not found: install it (`pip install -e "
+          f"'.[gpu]'` in the project, or tensorflow[and-cuda]), or build the "
+          f"CPU-only library with `make build` ({'; '.join(errors)})")
 
 
 def _load(path: str):
@@ -53,12 +111,19 @@ def _load(path: str):
     return None, (f"{path} does not exist (run `make build` to build the op "
                   f"library)")
   try:
-    built_for = _built_for(path)
+    with open(path, "rb") as f:
+      data = f.read()
+    built_for = _built_for(path, data)
   except (OSError, ValueError) as e:
     return None, f"{path} cannot be loaded: {e}"
   if built_for != tf.version.VERSION:
     return None, (f"{path} was built for TensorFlow {built_for}, this is "
                   f"{tf.version.VERSION}; rebuild it with `make build`")
+  cuda_runtime = _cuda_runtime_needed(data)
+  if cuda_runtime:
+    missing = _load_cuda_runtime(cuda_runtime)
+    if missing:
+      return None, f"{path} cannot be loaded: {missing}"
   try:
     return tf.load_op_library(path), None
   except (tf.errors.NotFoundError, tf.errors.InvalidArgumentError,

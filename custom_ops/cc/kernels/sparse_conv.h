@@ -35,6 +35,8 @@ enum BlockField {
   kNumBlockFields = 6,
 };
 
+class GpuPlanCache;  // sparse_conv_gpu.h
+
 // A plan whose every index has been checked against the tensors it is used
 // with.
 struct SparseConvPlan {
@@ -44,6 +46,8 @@ struct SparseConvPlan {
   bool in_perm_is_identity = true;
   bool out_perm_is_identity = true;
   int64_t num_weights = 0;
+  // GPU only: the op instance's device copies of its plans.
+  GpuPlanCache* gpu_cache = nullptr;
 };
 
 // Checks the plan tensors (shape, ranges, permutations, packed size) and

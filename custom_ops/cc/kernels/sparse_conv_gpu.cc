@@ -1,93 +1,186 @@
-// GPU functors: copy the validated plan tables to the device, then launch
-// the CUDA kernels of sparse_conv_kernels.cu.cc.
+// GPU functors: the validated plan's device copy (uploaded once per op
+// instance) and calls into the CUDA core of cuda/sparse_conv_cuda.cu.
 #if GOOGLE_CUDA
 
 #define EIGEN_USE_GPU
 
-#include <cstring>
-#include <vector>
-
-#include "custom_ops/cc/kernels/sparse_conv.h"
 #include "custom_ops/cc/kernels/sparse_conv_gpu.h"
+
+#include <cstring>
+
 #include "tensorflow/core/framework/op_kernel.h"
-#include "tensorflow/core/platform/stream_executor.h"
+#include "tensorflow/core/framework/types.h"
 
 namespace sparsezoo {
 namespace {
 
 using GPUDevice = Eigen::GpuDevice;
 
-// Uploads blocks, in_perm and out_perm into one device buffer owned by
-// `storage` and points `view` at it.
-absl::Status UploadPlan(tensorflow::OpKernelContext* ctx,
-                        const SparseConvPlan& plan, tensorflow::Tensor* storage,
-                        GpuPlanView* view) {
-  const std::vector<PlanBlock>& blocks = plan.blocks;
-  const size_t block_bytes = blocks.size() * sizeof(PlanBlock);
-  const size_t in_bytes = plan.in_perm.size() * sizeof(int32_t);
-  const size_t out_bytes = plan.out_perm.size() * sizeof(int32_t);
-  const size_t total = block_bytes + in_bytes + out_bytes;
-  std::vector<char> host(total);
-  std::memcpy(host.data(), blocks.data(), block_bytes);
-  std::memcpy(host.data() + block_bytes, plan.in_perm.data(), in_bytes);
-  std::memcpy(host.data() + block_bytes + in_bytes, plan.out_perm.data(),
-              out_bytes);
-  TF_RETURN_IF_ERROR(ctx->allocate_temp(
-      tensorflow::DT_INT8,
-      tensorflow::TensorShape({static_cast<int64_t>(total)}), storage));
-  char* device = reinterpret_cast<char*>(storage->flat<int8_t>().data());
-  auto* stream = ctx->op_device_context()->stream();
-  stream_executor::DeviceMemoryBase destination(device, total);
-  TF_RETURN_IF_ERROR(stream->Memcpy(&destination, host.data(), total));
-  // `host` is freed on return: wait for the copy (the tables are small).
-  TF_RETURN_IF_ERROR(stream->BlockHostUntilDone());
-  view->blocks = reinterpret_cast<const PlanBlock*>(device);
-  view->num_blocks = static_cast<int>(blocks.size());
-  view->in_perm = reinterpret_cast<const int32_t*>(device + block_bytes);
-  view->out_perm =
-      reinterpret_cast<const int32_t*>(device + block_bytes + in_bytes);
-  return absl::OkStatus();
+// The op is float32 (the Python wrapper casts half types); the core also
+// runs float16 / bfloat16 (tools/gpu_check checks them).
+template <typename T>
+struct CoreType;
+template <>
+struct CoreType<float> {
+  static constexpr SzDataType value = SZ_FLOAT32;
+};
+
+cudaStream_t StreamOf(tensorflow::OpKernelContext* ctx) {
+  return ctx->eigen_device<GPUDevice>().stream();
 }
 
 }  // namespace
 
-template <>
-absl::Status SparseConvForward<GPUDevice, float>::operator()(
-    tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,
-    const SparseConvPlan& plan, const float* input, const float* weights,
-    float* output) {
-  tensorflow::Tensor storage;
-  GpuPlanView view;
-  TF_RETURN_IF_ERROR(UploadPlan(ctx, plan, &storage, &view));
-  return LaunchSparseConvForward(ctx->eigen_device<GPUDevice>(), geo, view,
-                                 input, weights, output);
+absl::Status CoreStatus(int status, const char* what) {
+  if (status == SZ_OK) return absl::OkStatus();
+  const std::string message =
+      std::string("sparse convolution (") + what + "): " + sz_last_error();
+  if (status == SZ_INVALID_ARGUMENT) {
+    return tensorflow::errors::InvalidArgument(message);
+  }
+  return tensorflow::errors::Internal(message);
 }
 
-template <>
-absl::Status SparseConvBackpropInput<GPUDevice, float>::operator()(
-    tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,
-    const SparseConvPlan& plan, const float* out_backprop,
-    const float* weights, float* in_backprop) {
-  tensorflow::Tensor storage;
-  GpuPlanView view;
-  TF_RETURN_IF_ERROR(UploadPlan(ctx, plan, &storage, &view));
-  return LaunchSparseConvBackpropInput(ctx->eigen_device<GPUDevice>(), geo,
-                                       view, out_backprop, weights,
-                                       in_backprop);
+GpuPlanCache::~GpuPlanCache() {
+  for (const auto& entry : entries_) sz_plan_destroy(entry->plan);
 }
 
-template <>
-absl::Status SparseConvBackpropFilter<GPUDevice, float>::operator()(
-    tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,
-    const SparseConvPlan& plan, const float* input, const float* out_backprop,
-    float* weights_backprop) {
-  tensorflow::Tensor storage;
-  GpuPlanView view;
-  TF_RETURN_IF_ERROR(UploadPlan(ctx, plan, &storage, &view));
-  return LaunchSparseConvBackpropFilter(ctx->eigen_device<GPUDevice>(), geo,
-                                        view, plan.num_weights, input,
-                                        out_backprop, weights_backprop);
+std::vector<char> GpuPlanCache::Key(const SparseConvPlan& plan,
+                                    int kernel_rows, int kernel_cols) {
+  const size_t block_bytes = plan.blocks.size() * sizeof(PlanBlock);
+  const size_t in_bytes = plan.in_perm.size() * sizeof(int32_t);
+  const size_t out_bytes = plan.out_perm.size() * sizeof(int32_t);
+  const int64_t header[] = {kernel_rows, kernel_cols, plan.num_weights,
+                            static_cast<int64_t>(plan.blocks.size()),
+                            static_cast<int64_t>(plan.in_perm.size())};
+  std::vector<char> key(sizeof(header) + block_bytes + in_bytes + out_bytes);
+  char* at = key.data();
+  std::memcpy(at, header, sizeof(header));
+  at += sizeof(header);
+  if (block_bytes) std::memcpy(at, plan.blocks.data(), block_bytes);
+  at += block_bytes;
+  if (in_bytes) std::memcpy(at, plan.in_perm.data(), in_bytes);
+  at += in_bytes;
+  if (out_bytes) std::memcpy(at, plan.out_perm.data(), out_bytes);
+  return key;
 }
+
+absl::Status GpuPlanCache::Upload(tensorflow::OpKernelContext* ctx,
+                                  const SparseConvPlan& plan, int kernel_rows,
+                                  int kernel_cols, Entry* entry) {
+  TF_RETURN_IF_ERROR(CoreStatus(
+      sz_plan_create(plan.blocks.data(), static_cast<int>(plan.blocks.size()),
+                     plan.in_perm.data(),
+                     static_cast<int64_t>(plan.in_perm.size()),
+                     plan.out_perm.data(),
+                     static_cast<int64_t>(plan.out_perm.size()), kernel_rows,
+                     kernel_cols, plan.num_weights, &entry->plan),
+      "plan"));
+  const size_t bytes = sz_plan_device_bytes(entry->plan);
+  absl::Status status = ctx->allocate_temp(
+      tensorflow::DT_INT8,
+      tensorflow::TensorShape({static_cast<int64_t>(bytes)}),
+      &entry->storage);
+  if (status.ok()) {
+    status = CoreStatus(
+        sz_plan_upload(entry->plan, entry->storage.flat<int8_t>().data(),
+                       bytes, StreamOf(ctx)),
+        "plan upload");
+  }
+  if (!status.ok()) {
+    sz_plan_destroy(entry->plan);
+    entry->plan = nullptr;
+  }
+  return status;
+}
+
+namespace {
+
+template <typename T>
+absl::Status Forward(tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,
+                     const SparseConvPlan& plan, const T* input,
+                     const T* weights, T* output) {
+  return plan.gpu_cache->With(
+      ctx, plan, geo.kernel_rows, geo.kernel_cols,
+      [&](const SzPlan* device_plan) {
+        return CoreStatus(sz_forward(device_plan, &geo, CoreType<T>::value,
+                                     input, weights, output, StreamOf(ctx)),
+                          "forward");
+      });
+}
+
+template <typename T>
+absl::Status BackpropInput(tensorflow::OpKernelContext* ctx,
+                           const ConvGeometry& geo,
+                           const SparseConvPlan& plan, const T* out_backprop,
+                           const T* weights, T* in_backprop) {
+  return plan.gpu_cache->With(
+      ctx, plan, geo.kernel_rows, geo.kernel_cols,
+      [&](const SzPlan* device_plan) {
+        return CoreStatus(
+            sz_backprop_input(device_plan, &geo, CoreType<T>::value,
+                              out_backprop, weights, in_backprop,
+                              StreamOf(ctx)),
+            "input gradient");
+      });
+}
+
+template <typename T>
+absl::Status BackpropFilter(tensorflow::OpKernelContext* ctx,
+                            const ConvGeometry& geo,
+                            const SparseConvPlan& plan, const T* input,
+                            const T* out_backprop, T* weights_backprop) {
+  return plan.gpu_cache->With(
+      ctx, plan, geo.kernel_rows, geo.kernel_cols,
+      [&](const SzPlan* device_plan) -> absl::Status {
+        const size_t bytes =
+            sz_backprop_filter_workspace_bytes(device_plan, &geo);
+        tensorflow::Tensor workspace;
+        void* workspace_data = nullptr;
+        if (bytes > 0) {
+          TF_RETURN_IF_ERROR(ctx->allocate_temp(
+              tensorflow::DT_INT8,
+              tensorflow::TensorShape({static_cast<int64_t>(bytes)}),
+              &workspace));
+          workspace_data = workspace.flat<int8_t>().data();
+        }
+        return CoreStatus(
+            sz_backprop_filter(device_plan, &geo, CoreType<T>::value, input,
+                               out_backprop, weights_backprop, workspace_data,
+                               bytes, StreamOf(ctx)),
+            "weight gradient");
+      });
+}
+
+}  // namespace
+
+#define DEFINE_GPU_FUNCTORS(T)                                                \
+  template <>                                                                 \
+  absl::Status SparseConvForward<GPUDevice, T>::operator()(                   \
+      tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,              \
+      const SparseConvPlan& plan, const T* input, const T* weights,           \
+      T* output) {                                                            \
+    return Forward<T>(ctx, geo, plan, input, weights, output);                \
+  }                                                                           \
+  template <>                                                                 \
+  absl::Status SparseConvBackpropInput<GPUDevice, T>::operator()(             \
+      tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,              \
+      const SparseConvPlan& plan, const T* out_backprop, const T* weights,    \
+      T* in_backprop) {                                                       \
+    return BackpropInput<T>(ctx, geo, plan, out_backprop, weights,            \
+                            in_backprop);                                     \
+  }                                                                           \
+  template <>                                                                 \
+  absl::Status SparseConvBackpropFilter<GPUDevice, T>::operator()(            \
+      tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,              \
+      const SparseConvPlan& plan, const T* input, const T* out_backprop,      \
+      T* weights_backprop) {                                                  \
+    return BackpropFilter<T>(ctx, geo, plan, input, out_backprop,             \
+                             weights_backprop);                               \
+  }
+
+DEFINE_GPU_FUNCTORS(float)
+#undef DEFINE_GPU_FUNCTORS
 
 }  // namespace sparsezoo
 

@@ -6,6 +6,9 @@
 #include <vector>
 
 #include "custom_ops/cc/kernels/sparse_conv.h"
+#if GOOGLE_CUDA
+#include "custom_ops/cc/kernels/sparse_conv_gpu.h"
+#endif
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/register_types.h"
 #include "tensorflow/core/framework/tensor_shape.h"
@@ -65,8 +68,13 @@ class SparseConvOpBase : public OpKernel {
                                        kernel_rows_, kernel_cols_,
                                        stride_rows_, stride_cols_, padding_,
                                        geo));
-    return BuildPlan(blocks, in_perm, out_perm, geo->in_channels,
-                     kernel_rows_, kernel_cols_, weights.NumElements(), plan);
+    TF_RETURN_IF_ERROR(BuildPlan(blocks, in_perm, out_perm, geo->in_channels,
+                                 kernel_rows_, kernel_cols_,
+                                 weights.NumElements(), plan));
+#if GOOGLE_CUDA
+    plan->gpu_cache = &gpu_cache_;
+#endif
+    return absl::OkStatus();
   }
 
   static absl::Status CheckOutBackprop(const Tensor& out_backprop,
@@ -82,6 +90,10 @@ class SparseConvOpBase : public OpKernel {
     return absl::OkStatus();
   }
 
+#if GOOGLE_CUDA
+  // Device copies of the plan, when the op runs on a GPU.
+  mutable GpuPlanCache gpu_cache_;
+#endif
   int kernel_rows_;
   int kernel_cols_;
   int stride_rows_;
@@ -196,8 +208,8 @@ REGISTER_CPU(float);
 #undef REGISTER_CPU
 
 #if GOOGLE_CUDA
-// The plan tensors stay in host memory: they are validated there, and the
-// GPU functors copy the checked tables to the device.
+// The plan tensors stay in host memory: they are validated there, and each
+// op instance copies the checked tables to the device once (GpuPlanCache).
 #define REGISTER_GPU(T)                                                    \
   REGISTER_KERNEL_BUILDER(Name("SparseZoo>SparseConv2D")                   \
                               .Device(tensorflow::DEVICE_GPU)              \

@@ -1,0 +1,133 @@
+"""Builds the CUDA core with nvcc, checks it and times it against cuDNN.
+
+    python3 tools/gpu_check.py --out_dir=/tmp/gpu_check \
+        --benchmarks=BENCHMARKS.md
+
+Needs a CUDA GPU, nvcc, and PyTorch or CuPy; not TensorFlow (the core is
+compiled alone from custom_ops/cc/kernels/cuda/sparse_conv_cuda.cu and
+called through its C interface). Checks every pattern family in float32,
+float16 and bfloat16, forward and both gradients, against the masked dense
+convolution in float64, then times forward, input and weight gradient on
+the op benchmark's shapes against cuDNN's dense convolution. Writes
+gpu_check.json to --out_dir and, with --benchmarks, the `gpu_check`
+section of that Markdown file. Exits 1 when a check fails.
+"""
+
+import importlib.util
+import os
+import sys
+import types
+
+from absl import app
+from absl import flags
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _import_without_tensorflow() -> None:
+  """Makes the package's NumPy-only modules importable without running
+  sparsezoo_tf/__init__.py, which imports TensorFlow."""
+  sys.path.insert(0, ROOT)
+  if "sparsezoo_tf" in sys.modules:
+    return
+  if importlib.util.find_spec("tensorflow") is not None:
+    return  # the package imports normally
+  for name in ("sparsezoo_tf", "sparsezoo_tf.ops"):
+    module = types.ModuleType(name)
+    module.__path__ = [os.path.join(ROOT, *name.split("."))]
+    sys.modules[name] = module
+
+
+_import_without_tensorflow()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
+from sparsezoo_tf.gpu_check import binding
+from sparsezoo_tf.gpu_check import harness
+from sparsezoo_tf import reports
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("out_dir", "build/gpu_check",
+                    "Where the library and gpu_check.json go.")
+flags.DEFINE_string("benchmarks", None,
+                    "Markdown file whose `gpu_check` section to write.")
+flags.DEFINE_string("nvcc", "nvcc", "The nvcc to build with.")
+flags.DEFINE_string("arch", "native", "nvcc -arch (native: this GPU).")
+flags.DEFINE_list("defines", [], "Extra -D macros for the build.")
+flags.DEFINE_enum("backend", "auto", ["auto", "torch", "cupy"],
+                  "GPU array library (auto: PyTorch, else CuPy).")
+flags.DEFINE_list("shapes", list(harness.TABLE9_SHAPES),
+                  "Timed shapes, SIZExINxOUT (3x3, stride 1, SAME).")
+flags.DEFINE_list("batches", ["8", "64"], "Timed batch sizes.")
+flags.DEFINE_list("patterns", ["sw_sc", "cw_sc", "psconv4", "dense"],
+                  "Timed patterns (sparsezoo_tf.ops.PATTERN_NAMES).")
+flags.DEFINE_list("dtypes", ["float32", "bfloat16"], "Timed data types.")
+flags.DEFINE_list("math", ["cuda_cores", "tensor_cores"],
+                  "Timed math modes of forward and input gradient "
+                  "(default, cuda_cores, tensor_cores).")
+flags.DEFINE_integer("repeats", 7, "Timed runs; the minimum is reported.")
+flags.DEFINE_integer("number", 5, "Calls per timed run.")
+flags.DEFINE_bool("check", True, "Run the correctness checks.")
+
+
+def _validate_flags() -> None:
+  for dtype in FLAGS.dtypes:
+    if dtype not in binding.DTYPES:
+      raise app.UsageError(f"--dtypes: unknown {dtype!r}; known: "
+                           f"{sorted(binding.DTYPES)}")
+  for math in FLAGS.math:
+    if math not in binding.MATH:
+      raise app.UsageError(f"--math: unknown {math!r}; known: "
+                           f"{sorted(binding.MATH)}")
+  if not FLAGS.math:
+    raise app.UsageError("--math needs at least one mode")
+  for batch in FLAGS.batches:
+    if not batch.isdigit() or int(batch) < 1:
+      raise app.UsageError(f"--batches must be positive integers, got "
+                           f"{batch!r}")
+  for shape in FLAGS.shapes:
+    try:
+      harness.parse_shape(shape)
+    except ValueError as e:
+      raise app.UsageError(f"--shapes: {e}") from None
+  if FLAGS.repeats < 1 or FLAGS.number < 1:
+    raise app.UsageError("--repeats and --number must be positive")
+
+
+def _show(row) -> None:
+  print({k: (f"{v:.3g}" if isinstance(v, float) else v)
+         for k, v in row.items()}, flush=True)
+
+
+def main(argv):
+  del argv
+  _validate_flags()
+  try:
+    backend = harness.make_backend(FLAGS.backend)
+  except RuntimeError as e:
+    sys.exit(f"gpu_check: {e}")
+  os.makedirs(FLAGS.out_dir, exist_ok=True)
+  library = os.path.join(FLAGS.out_dir, "libsparsezoo_cuda.so")
+  print("building", " ".join(binding.nvcc_command(
+      library, FLAGS.arch, FLAGS.nvcc, FLAGS.defines)), flush=True)
+  try:
+    binding.build_library(library, FLAGS.arch, FLAGS.nvcc, FLAGS.defines)
+  except RuntimeError as e:
+    sys.exit(f"gpu_check: {e}")
+  core = binding.CoreLibrary(library)
+  report = harness.run(
+      core, backend, FLAGS.shapes, [int(b) for b in FLAGS.batches],
+      FLAGS.patterns, FLAGS.dtypes, FLAGS.repeats, FLAGS.number,
+      maths=FLAGS.math, check=FLAGS.check, report_row=_show, nvcc=FLAGS.nvcc)
+  report["defines"] = list(FLAGS.defines)
+  reports.write_json(os.path.join(FLAGS.out_dir, "gpu_check.json"), report)
+  text = harness.to_markdown(report)
+  print(text)
+  if FLAGS.benchmarks:
+    reports.write_markdown_section(FLAGS.benchmarks, "gpu_check", text)
+  if report["checks_passed"] != report["checks_run"]:
+    sys.exit(f"gpu_check: {report['checks_run'] - report['checks_passed']} "
+             f"of {report['checks_run']} checks failed")
+
+
+if __name__ == "__main__":
+  app.run(main)
