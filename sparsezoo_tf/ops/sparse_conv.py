@@ -9,8 +9,9 @@ from sparsezoo_tf.ops import plan as plan_lib
 from sparsezoo_tf.ops import reference
 
 IMPLEMENTATIONS = ("auto", "op", "reference")
-_OP_DTYPES = (tf.float32,)
-_CAST_DTYPES = (tf.float16, tf.bfloat16)
+# What the op computes natively (the CPU converts half types around its
+# float32 kernels; the GPU runs them on tensor cores).
+_OP_DTYPES = (tf.float32, tf.float16, tf.bfloat16)
 
 
 def _int_pair(name: str, value: Union[int, Sequence[int]]) -> Tuple[int, int]:
@@ -89,8 +90,8 @@ def sparse_conv2d(inputs,
     strides: int or (rows, cols); dilation is always 1.
     padding: "SAME" or "VALID".
     implementation: "auto", "op" (the compiled library) or "reference"
-      (pure TF). The op computes in float32; float16 / bfloat16 inputs are
-      cast around it.
+      (pure TF). The op takes float32, float16 and bfloat16 and accumulates
+      in float32.
     name: optional name scope.
 
   Returns:
@@ -110,18 +111,14 @@ def sparse_conv2d(inputs,
     if path == "reference":
       return reference.reference_sparse_conv2d(inputs, weights, plan, strides,
                                                padding)
-    dtype = inputs.dtype
-    if dtype in _CAST_DTYPES:
-      inputs = tf.cast(inputs, tf.float32)
-      weights = tf.cast(weights, tf.float32)
-    elif dtype not in _OP_DTYPES:
-      raise TypeError(f"the op computes float32 (float16 and bfloat16 are "
-                      f"cast); got {dtype.name}")
-    output = loader.load_library().sparse_zoo_sparse_conv2d(
+    if inputs.dtype not in _OP_DTYPES:
+      raise TypeError(f"the op computes float32, float16 and bfloat16, got "
+                      f"{inputs.dtype.name}; cast the inputs or use "
+                      f"implementation='reference'")
+    return loader.load_library().sparse_zoo_sparse_conv2d(
         inputs, weights, plan.blocks, plan.in_perm, plan.out_perm,
         kernel_size=list(plan.kernel_size), strides=list(strides),
         padding=padding)
-    return tf.cast(output, dtype) if output.dtype != dtype else output
 
 
 @tf.RegisterGradient("SparseZoo>SparseConv2D")

@@ -195,3 +195,42 @@ def test_larger_shapes_use_several_chunks_and_threads(require_op, rng):
     for strides in (1, 2):
       actual, expected = run_case("op", plan, shape, strides, "SAME", rng)
       assert relative_error(actual, expected) < 1e-4
+
+
+@pytest.mark.parametrize("dtype, tolerance", [(tf.float16, 3e-3),
+                                              (tf.bfloat16, 2e-2)])
+def test_op_computes_half_types_natively(require_op, dtype, tolerance, rng):
+  """float16 / bfloat16 go into the op as they are (no casts in the graph),
+  and output and both gradients keep the type and match the float32 masked
+  dense convolution of the same values."""
+  del require_op
+  plan = ops.channel_sc_plan(3, 8, 6)
+  x = tf.constant(rng.standard_normal((2, 7, 5, 8)), dtype)
+  w = tf.constant(rng.standard_normal(plan.num_weights) * 0.2, dtype)
+  dy = tf.constant(rng.standard_normal((2, 4, 3, 6)), tf.float32)
+
+  @tf.function
+  def run(x, w):
+    with tf.GradientTape() as tape:
+      tape.watch([x, w])
+      y = ops.sparse_conv2d(x, w, plan, 2, "SAME", implementation="op")
+      loss = tf.reduce_sum(tf.cast(y, tf.float32) * dy)
+    return [y] + tape.gradient(loss, [x, w])
+
+  graph = run.get_concrete_function(x, w).graph
+  sparse_ops = [op for op in graph.get_operations()
+                if op.type.startswith("SparseZoo>")]
+  assert len(sparse_ops) == 3  # forward and both gradients
+  assert all(op.get_attr("T") == dtype for op in sparse_ops)
+
+  y, dx, dw = run(x, w)
+  assert y.dtype == dx.dtype == dw.dtype == dtype
+  x32, w32 = tf.cast(x, tf.float32), tf.cast(w, tf.float32)
+  with tf.GradientTape() as tape:
+    tape.watch([x32, w32])
+    expected = masked_dense_conv(x32, w32, plan, 2, "SAME")
+    loss = tf.reduce_sum(expected * dy)
+  expected_dx, expected_dw = tape.gradient(loss, [x32, w32])
+  for actual, wanted in ((y, expected), (dx, expected_dx),
+                         (dw, expected_dw)):
+    assert relative_error(tf.cast(actual, tf.float32), wanted) < tolerance

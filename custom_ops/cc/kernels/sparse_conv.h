@@ -66,7 +66,9 @@ absl::Status ComputeGeometry(const tensorflow::TensorShape& input_shape,
                              tensorflow::Padding padding, ConvGeometry* geo);
 
 // The three computations; Device is Eigen::ThreadPoolDevice or
-// Eigen::GpuDevice. All pointers are dense NHWC (resp. packed) buffers.
+// Eigen::GpuDevice, T is float, Eigen::half or Eigen::bfloat16 (the CPU
+// converts half types around its float32 kernels, sparse_conv_cpu_half.cc;
+// the GPU computes them natively with float32 accumulation). All pointers are dense NHWC (resp. packed) buffers.
 template <typename Device, typename T>
 struct SparseConvForward {
   absl::Status operator()(tensorflow::OpKernelContext* ctx,

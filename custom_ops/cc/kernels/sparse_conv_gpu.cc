@@ -16,13 +16,19 @@ namespace {
 
 using GPUDevice = Eigen::GpuDevice;
 
-// The op is float32 (the Python wrapper casts half types); the core also
-// runs float16 / bfloat16 (tools/gpu_check checks them).
 template <typename T>
 struct CoreType;
 template <>
 struct CoreType<float> {
   static constexpr SzDataType value = SZ_FLOAT32;
+};
+template <>
+struct CoreType<Eigen::half> {
+  static constexpr SzDataType value = SZ_FLOAT16;
+};
+template <>
+struct CoreType<Eigen::bfloat16> {
+  static constexpr SzDataType value = SZ_BFLOAT16;
 };
 
 cudaStream_t StreamOf(tensorflow::OpKernelContext* ctx) {
@@ -180,6 +186,8 @@ absl::Status BackpropFilter(tensorflow::OpKernelContext* ctx,
   }
 
 DEFINE_GPU_FUNCTORS(float)
+DEFINE_GPU_FUNCTORS(Eigen::half)
+DEFINE_GPU_FUNCTORS(Eigen::bfloat16)
 #undef DEFINE_GPU_FUNCTORS
 
 }  // namespace sparsezoo

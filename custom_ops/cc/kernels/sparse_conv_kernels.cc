@@ -205,6 +205,8 @@ class SparseConv2DBackpropFilterOp : public SparseConvOpBase {
                           SparseConv2DBackpropFilterOp<CPUDevice, T>);
 
 REGISTER_CPU(float);
+REGISTER_CPU(Eigen::half);
+REGISTER_CPU(Eigen::bfloat16);
 #undef REGISTER_CPU
 
 #if GOOGLE_CUDA
@@ -235,6 +237,8 @@ REGISTER_CPU(float);
                           SparseConv2DBackpropFilterOp<GPUDevice, T>);
 
 REGISTER_GPU(float);
+REGISTER_GPU(Eigen::half);
+REGISTER_GPU(Eigen::bfloat16);
 #undef REGISTER_GPU
 #endif  // GOOGLE_CUDA
 
