@@ -92,6 +92,35 @@ struct SparseConvBackpropFilter {
                           T* weights_backprop);
 };
 
+// Defines the three functors of (DEVICE, T) by forwarding to the function
+// templates FORWARD<T>, BACKPROP_INPUT<T> and BACKPROP_FILTER<T> of the
+// file that expands it (which take the functors' arguments).
+#define SPARSEZOO_DEFINE_FUNCTORS(DEVICE, T, FORWARD, BACKPROP_INPUT,        \
+                                  BACKPROP_FILTER)                           \
+  template <>                                                                \
+  absl::Status SparseConvForward<DEVICE, T>::operator()(                     \
+      tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,             \
+      const SparseConvPlan& plan, const T* input, const T* weights,          \
+      T* output) {                                                           \
+    return FORWARD<T>(ctx, geo, plan, input, weights, output);               \
+  }                                                                          \
+  template <>                                                                \
+  absl::Status SparseConvBackpropInput<DEVICE, T>::operator()(               \
+      tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,             \
+      const SparseConvPlan& plan, const T* out_backprop, const T* weights,   \
+      T* in_backprop) {                                                      \
+    return BACKPROP_INPUT<T>(ctx, geo, plan, out_backprop, weights,          \
+                             in_backprop);                                   \
+  }                                                                          \
+  template <>                                                                \
+  absl::Status SparseConvBackpropFilter<DEVICE, T>::operator()(              \
+      tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,             \
+      const SparseConvPlan& plan, const T* input, const T* out_backprop,     \
+      T* weights_backprop) {                                                 \
+    return BACKPROP_FILTER<T>(ctx, geo, plan, input, out_backprop,           \
+                              weights_backprop);                             \
+  }
+
 }  // namespace sparsezoo
 
 #endif  // SPARSEZOO_TF_CUSTOM_OPS_CC_KERNELS_SPARSE_CONV_H_

@@ -93,33 +93,9 @@ absl::Status BackpropFilter(OpKernelContext* ctx, const ConvGeometry& geo,
 
 }  // namespace
 
-#define DEFINE_CPU_HALF_FUNCTORS(T)                                          \
-  template <>                                                                \
-  absl::Status SparseConvForward<CPUDevice, T>::operator()(                  \
-      OpKernelContext* ctx, const ConvGeometry& geo,                         \
-      const SparseConvPlan& plan, const T* input, const T* weights,          \
-      T* output) {                                                           \
-    return Forward<T>(ctx, geo, plan, input, weights, output);               \
-  }                                                                          \
-  template <>                                                                \
-  absl::Status SparseConvBackpropInput<CPUDevice, T>::operator()(            \
-      OpKernelContext* ctx, const ConvGeometry& geo,                         \
-      const SparseConvPlan& plan, const T* out_backprop, const T* weights,   \
-      T* in_backprop) {                                                      \
-    return BackpropInput<T>(ctx, geo, plan, out_backprop, weights,           \
-                            in_backprop);                                    \
-  }                                                                          \
-  template <>                                                                \
-  absl::Status SparseConvBackpropFilter<CPUDevice, T>::operator()(           \
-      OpKernelContext* ctx, const ConvGeometry& geo,                         \
-      const SparseConvPlan& plan, const T* input, const T* out_backprop,     \
-      T* weights_backprop) {                                                 \
-    return BackpropFilter<T>(ctx, geo, plan, input, out_backprop,            \
-                             weights_backprop);                              \
-  }
-
-DEFINE_CPU_HALF_FUNCTORS(Eigen::half)
-DEFINE_CPU_HALF_FUNCTORS(Eigen::bfloat16)
-#undef DEFINE_CPU_HALF_FUNCTORS
+SPARSEZOO_DEFINE_FUNCTORS(CPUDevice, Eigen::half, Forward, BackpropInput,
+                          BackpropFilter)
+SPARSEZOO_DEFINE_FUNCTORS(CPUDevice, Eigen::bfloat16, Forward,
+                          BackpropInput, BackpropFilter)
 
 }  // namespace sparsezoo

@@ -160,35 +160,12 @@ absl::Status BackpropFilter(tensorflow::OpKernelContext* ctx,
 
 }  // namespace
 
-#define DEFINE_GPU_FUNCTORS(T)                                                \
-  template <>                                                                 \
-  absl::Status SparseConvForward<GPUDevice, T>::operator()(                   \
-      tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,              \
-      const SparseConvPlan& plan, const T* input, const T* weights,           \
-      T* output) {                                                            \
-    return Forward<T>(ctx, geo, plan, input, weights, output);                \
-  }                                                                           \
-  template <>                                                                 \
-  absl::Status SparseConvBackpropInput<GPUDevice, T>::operator()(             \
-      tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,              \
-      const SparseConvPlan& plan, const T* out_backprop, const T* weights,    \
-      T* in_backprop) {                                                       \
-    return BackpropInput<T>(ctx, geo, plan, out_backprop, weights,            \
-                            in_backprop);                                     \
-  }                                                                           \
-  template <>                                                                 \
-  absl::Status SparseConvBackpropFilter<GPUDevice, T>::operator()(            \
-      tensorflow::OpKernelContext* ctx, const ConvGeometry& geo,              \
-      const SparseConvPlan& plan, const T* input, const T* out_backprop,      \
-      T* weights_backprop) {                                                  \
-    return BackpropFilter<T>(ctx, geo, plan, input, out_backprop,             \
-                             weights_backprop);                               \
-  }
-
-DEFINE_GPU_FUNCTORS(float)
-DEFINE_GPU_FUNCTORS(Eigen::half)
-DEFINE_GPU_FUNCTORS(Eigen::bfloat16)
-#undef DEFINE_GPU_FUNCTORS
+SPARSEZOO_DEFINE_FUNCTORS(GPUDevice, float, Forward, BackpropInput,
+                          BackpropFilter)
+SPARSEZOO_DEFINE_FUNCTORS(GPUDevice, Eigen::half, Forward, BackpropInput,
+                          BackpropFilter)
+SPARSEZOO_DEFINE_FUNCTORS(GPUDevice, Eigen::bfloat16, Forward,
+                          BackpropInput, BackpropFilter)
 
 }  // namespace sparsezoo
 
