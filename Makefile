@@ -151,7 +151,9 @@ gpu-lib: venv-gpu bazel $(TF_STAMP) cuda12
 build-gpu: gpu-lib
 	$(install_op_so)
 	$(VPY) -c "import sys, sparsezoo_tf.ops as o; r = o.unavailable_reason(); \
-	  print('$(OP_SO):', r or 'loads, with the CUDA kernels'); sys.exit(r is not None)"
+	  cuda = o.built_with_cuda(); \
+	  print('$(OP_SO):', r or ('loads, with the CUDA kernels' if cuda else \
+	    'loads, but has no CUDA kernels')); sys.exit(r is not None or not cuda)"
 
 # What CI can run: builds the GPU library and checks its linking, code and
 # loading (tests/ops/test_gpu_build.py, marked slow) without installing it.

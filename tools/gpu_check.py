@@ -1,19 +1,19 @@
 """Builds the CUDA core with nvcc, checks it and times it against cuDNN.
 
-    python3 tools/gpu_check.py --out_dir=/tmp/gpu_check \
-        --benchmarks=BENCHMARKS.md
+    python3 tools/gpu_check.py --out_dir=/tmp/gpu_check --benchmarks=BENCHMARKS.md
 
-Needs a CUDA GPU, nvcc, and PyTorch or CuPy; not TensorFlow (the core is
-compiled alone from custom_ops/cc/kernels/cuda/sparse_conv_cuda.cu and
-called through its C interface). Checks every pattern family in float32,
+Needs a CUDA GPU, nvcc, NumPy, absl-py, and PyTorch or CuPy (cuDNN timings
+need PyTorch); not TensorFlow, which it never imports (the core is compiled
+alone from custom_ops/cc/kernels/cuda/sparse_conv_cuda.cu and called
+through its C interface). Checks every pattern family in float32,
 float16 and bfloat16, forward and both gradients, against the masked dense
 convolution in float64, then times forward, input and weight gradient on
 the op benchmark's shapes against cuDNN's dense convolution. Writes
-gpu_check.json to --out_dir and, with --benchmarks, the `gpu_check`
-section of that Markdown file. Exits 1 when a check fails.
+gpu_check.json to --out_dir (after every row, so an interrupted run keeps
+what it measured) and, with --benchmarks, the `gpu_check` section of that
+Markdown file. Exits 1 when a check fails.
 """
 
-import importlib.util
 import os
 import sys
 import types
@@ -26,12 +26,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def _import_without_tensorflow() -> None:
   """Makes the package's NumPy-only modules importable without running
-  sparsezoo_tf/__init__.py, which imports TensorFlow."""
+  sparsezoo_tf/__init__.py, which imports TensorFlow (absent on the GPU
+  machines, and slow to import where it is installed)."""
   sys.path.insert(0, ROOT)
   if "sparsezoo_tf" in sys.modules:
     return
-  if importlib.util.find_spec("tensorflow") is not None:
-    return  # the package imports normally
   for name in ("sparsezoo_tf", "sparsezoo_tf.ops"):
     module = types.ModuleType(name)
     module.__path__ = [os.path.join(ROOT, *name.split("."))]
@@ -70,6 +69,10 @@ flags.DEFINE_bool("check", True, "Run the correctness checks.")
 
 
 def _validate_flags() -> None:
+  """Rejects every bad argument before the build and the checks run."""
+  for name in ("dtypes", "math", "batches", "shapes", "patterns"):
+    if not FLAGS[name].value:
+      raise app.UsageError(f"--{name} needs at least one value")
   for dtype in FLAGS.dtypes:
     if dtype not in binding.DTYPES:
       raise app.UsageError(f"--dtypes: unknown {dtype!r}; known: "
@@ -78,19 +81,27 @@ def _validate_flags() -> None:
     if math not in binding.MATH:
       raise app.UsageError(f"--math: unknown {math!r}; known: "
                            f"{sorted(binding.MATH)}")
-  if not FLAGS.math:
-    raise app.UsageError("--math needs at least one mode")
   for batch in FLAGS.batches:
     if not batch.isdigit() or int(batch) < 1:
       raise app.UsageError(f"--batches must be positive integers, got "
                            f"{batch!r}")
   for shape in FLAGS.shapes:
     try:
-      harness.parse_shape(shape)
+      _, c, n = harness.parse_shape(shape)
     except ValueError as e:
       raise app.UsageError(f"--shapes: {e}") from None
+    for pattern in FLAGS.patterns:
+      try:
+        harness.make_plan(pattern, 3, c, n)
+      except ValueError as e:
+        raise app.UsageError(f"--patterns {pattern} at --shapes {shape}: "
+                             f"{e}") from None
   if FLAGS.repeats < 1 or FLAGS.number < 1:
     raise app.UsageError("--repeats and --number must be positive")
+  if FLAGS.benchmarks:
+    folder = os.path.dirname(os.path.abspath(FLAGS.benchmarks))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+      raise app.UsageError(f"--benchmarks: cannot write in {folder}")
 
 
 def _show(row) -> None:
@@ -114,12 +125,18 @@ def main(argv):
   except RuntimeError as e:
     sys.exit(f"gpu_check: {e}")
   core = binding.CoreLibrary(library)
+  json_path = os.path.join(FLAGS.out_dir, "gpu_check.json")
+
+  def save(report):
+    report["defines"] = list(FLAGS.defines)
+    reports.write_json(json_path, report)
+
   report = harness.run(
       core, backend, FLAGS.shapes, [int(b) for b in FLAGS.batches],
       FLAGS.patterns, FLAGS.dtypes, FLAGS.repeats, FLAGS.number,
-      maths=FLAGS.math, check=FLAGS.check, report_row=_show, nvcc=FLAGS.nvcc)
-  report["defines"] = list(FLAGS.defines)
-  reports.write_json(os.path.join(FLAGS.out_dir, "gpu_check.json"), report)
+      maths=FLAGS.math, check=FLAGS.check, report_row=_show, nvcc=FLAGS.nvcc,
+      save=save)
+  save(report)
   text = harness.to_markdown(report)
   print(text)
   if FLAGS.benchmarks:

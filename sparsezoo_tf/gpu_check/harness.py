@@ -166,11 +166,14 @@ class TorchBackend:
             x64.grad.permute(0, 2, 3, 1).cpu().numpy(),
             dw_dense.reshape(-1)[plan.packed_index])
 
-  def cudnn_passes(self, shape, kernel_size: int, dtype: str):
+  def cudnn_passes(self, shape, out_channels: int, kernel_size: int,
+                   dtype: str):
     """Dense cuDNN forward, input and weight gradient for NHWC input
-    `shape`, stride 1, SAME; in NHWC (channels_last) and NCHW layouts."""
+    `shape` and `out_channels` outputs, stride 1, SAME; in NHWC
+    (channels_last) and NCHW layouts."""
     torch = self.torch
     n, h, w, c = shape
+    k_out = out_channels
     k = kernel_size
     t = self._dtypes[dtype]
     pad = k // 2
@@ -180,9 +183,9 @@ class TorchBackend:
              torch.contiguous_format)
       x = torch.randn(n, c, h, w, device="cuda", dtype=t).contiguous(
           memory_format=fmt)
-      weight = (torch.randn(c, c, k, k, device="cuda", dtype=t) * 0.05
+      weight = (torch.randn(k_out, c, k, k, device="cuda", dtype=t) * 0.05
                 ).contiguous(memory_format=fmt)
-      dy = torch.randn(n, c, h, w, device="cuda", dtype=t).contiguous(
+      dy = torch.randn(n, k_out, h, w, device="cuda", dtype=t).contiguous(
           memory_format=fmt)
       conv = torch.nn.functional.conv2d
       backward = torch.ops.aten.convolution_backward
@@ -205,7 +208,11 @@ class CupyBackend:
 
   def __init__(self):
     import cupy  # pylint: disable=g-import-not-at-top
-    if cupy.cuda.runtime.getDeviceCount() < 1:
+    try:
+      count = cupy.cuda.runtime.getDeviceCount()
+    except cupy.cuda.runtime.CUDARuntimeError as e:
+      raise RuntimeError(f"CuPy finds no usable GPU or driver ({e})") from None
+    if count < 1:
       raise RuntimeError("CuPy sees no CUDA device")
     self.cp = cupy
 
@@ -255,8 +262,8 @@ class CupyBackend:
   def reference(self, x, packed, plan, g, dy):
     return reference.masked_dense_conv(x, packed, plan, g, dy)
 
-  def cudnn_passes(self, shape, kernel_size, dtype):
-    del shape, kernel_size, dtype
+  def cudnn_passes(self, shape, out_channels, kernel_size, dtype):
+    del shape, out_channels, kernel_size, dtype
     return None
 
 
@@ -413,10 +420,6 @@ def time_case(core, backend, shape: str, batch: int, pattern: str,
   """Rows of one shape and pattern: each pass of the core and of cuDNN's
   dense convolution, and their ratio."""
   size, c, n = parse_shape(shape)
-  if c != n:
-    raise ValueError(f"timed shapes compare with a square dense "
-                     f"convolution: in and out channels must agree, got "
-                     f"{shape}")
   plan = make_plan(pattern, kernel_size, c, n)
   g = binding.Geometry.of((batch, size, size, c), plan, 1, "SAME")
   rng = np.random.default_rng(0)
@@ -429,7 +432,7 @@ def time_case(core, backend, shape: str, batch: int, pattern: str,
     y = backend.full_nan(g.output_shape, dtype)
     dx = backend.full_nan(g.input_shape, dtype)
     dw = backend.full_nan((plan.num_weights,), dtype)
-    dense = backend.cudnn_passes(g.input_shape, kernel_size, dtype)
+    dense = backend.cudnn_passes(g.input_shape, n, kernel_size, dtype)
     for name in ("fwd", "dx", "dw"):
       # Weight gradients run on CUDA cores in every math mode.
       for math in (maths if name != "dw" else maths[:1]):
@@ -538,11 +541,44 @@ def run(core, backend, shapes: Sequence[str], batches: Sequence[int],
         maths: Sequence[str] = ("cuda_cores", "tensor_cores"),
         check: bool = True,
         report_row: Optional[Callable[[dict], None]] = None,
-        nvcc: str = "nvcc") -> Dict[str, object]:
-  """Checks, then times; returns the report (JSON-serializable)."""
-  show = report_row or (lambda row: None)
+        nvcc: str = "nvcc",
+        save: Optional[Callable[[dict], None]] = None) -> Dict[str, object]:
+  """Checks, then times; returns the report (JSON-serializable). `save`
+  sees the report so far after every row."""
   rng = np.random.default_rng(0)
-  checks = []
+  checks, timings = [], []
+  nvcc_release = nvcc_version(nvcc)
+  version = "unknown"
+  if backend.name == "torch":
+    version = backend.torch.__version__
+  elif backend.name == "cupy":
+    version = backend.cp.__version__
+
+  def report():
+    return {
+        "date": datetime.date.today().isoformat(),
+        "device": backend.device_name(),
+        "host": platform.node(),
+        "backend": backend.name,
+        "backend_version": version,
+        "nvcc": nvcc_release,
+        "library": core.path,
+        "settings": {"repeats": repeats, "number": number,
+                     "shapes": list(shapes), "batches": list(batches),
+                     "patterns": list(patterns_to_time),
+                     "dtypes": list(timing_dtypes), "maths": list(maths)},
+        "checks_run": len(checks),
+        "checks_passed": sum(bool(r["passed"]) for r in checks),
+        "checks": checks,
+        "timings": timings,
+    }
+
+  def show(row):
+    if report_row:
+      report_row(row)
+    if save:
+      save(report())
+
   if check:
     for case in correctness_cases():
       dtypes = ["float32"]
@@ -555,7 +591,6 @@ def run(core, backend, shapes: Sequence[str], batches: Sequence[int],
     for row in check_errors(core, backend):
       checks.append(row)
       show(row)
-  timings = []
   for shape in shapes:
     for batch in batches:
       for pattern in patterns_to_time:
@@ -563,26 +598,5 @@ def run(core, backend, shapes: Sequence[str], batches: Sequence[int],
                              timing_dtypes, maths, repeats, number):
           timings.append(row)
           show(row)
-  version = "unknown"
-  if backend.name == "torch":
-    version = backend.torch.__version__
-  elif backend.name == "cupy":
-    version = backend.cp.__version__
-  return {
-      "date": datetime.date.today().isoformat(),
-      "device": backend.device_name(),
-      "host": platform.node(),
-      "backend": backend.name,
-      "backend_version": version,
-      "nvcc": nvcc_version(nvcc),
-      "library": core.path,
-      "settings": {"repeats": repeats, "number": number,
-                   "shapes": list(shapes), "batches": list(batches),
-                   "patterns": list(patterns_to_time),
-                   "dtypes": list(timing_dtypes), "maths": list(maths)},
-      "checks_run": len(checks),
-      "checks_passed": sum(bool(r["passed"]) for r in checks),
-      "checks": checks,
-      "timings": timings,
-  }
+  return report()
 

@@ -8,6 +8,7 @@ build`) and falls back to a pure-TensorFlow shift-and-multiply otherwise.
 """
 
 from sparsezoo_tf.ops.loader import FORCE_REFERENCE_ENV
+from sparsezoo_tf.ops.loader import built_with_cuda
 from sparsezoo_tf.ops.loader import library_path
 from sparsezoo_tf.ops.loader import load_library
 from sparsezoo_tf.ops.loader import op_available
@@ -29,7 +30,7 @@ from sparsezoo_tf.ops.sparse_conv import resolve_implementation
 from sparsezoo_tf.ops.sparse_conv import sparse_conv2d
 
 __all__ = [
-    "FORCE_REFERENCE_ENV", "IMPLEMENTATIONS", "SparseConvPlan",
+    "FORCE_REFERENCE_ENV", "IMPLEMENTATIONS", "SparseConvPlan", "built_with_cuda",
     "channel_sc_plan", "compile_plan", "dense_plan", "group_plan",
     "PATTERN_NAMES", "library_path", "load_library", "op_available",
     "plan_from_name", "psconv_plan",

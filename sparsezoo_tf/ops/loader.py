@@ -153,6 +153,18 @@ def unavailable_reason() -> Optional[str]:
   return None
 
 
+def built_with_cuda(path: Optional[str] = None) -> bool:
+  """True when the op library at `path` (default: library_path()) carries
+  the CUDA kernels, i.e. was built with `make build-gpu`; False for a CPU
+  build or a missing file. Reads the file; loads nothing."""
+  path = path or library_path()
+  try:
+    with open(path, "rb") as f:
+      return _cuda_runtime_needed(f.read()) is not None
+  except OSError:
+    return False
+
+
 def op_available() -> bool:
   """True when calls with implementation="auto" run the custom op."""
   return unavailable_reason() is None

@@ -90,9 +90,15 @@ def _run_tool(*args, block_tensorflow=False):
     ("--math=fast", "--math: unknown 'fast'"),
     ("--batches=0", "--batches must be positive"),
     ("--shapes=28x256", "--shapes: shape must be SIZExINxOUT"),
+    ("--patterns=nope", "--patterns nope at --shapes 28x256x256: unknown "
+     "pattern name 'nope'"),
+    ("--patterns=group3", "--patterns group3 at --shapes 28x256x256:"),
+    ("--dtypes=", "--dtypes needs at least one value"),
+    ("--benchmarks=/no/such/folder/B.md", "--benchmarks: cannot write in "
+     "/no/such/folder"),
 ])
 def test_tool_rejects_bad_flags(flag, message):
-  result = _run_tool(flag)
+  result = _run_tool(flag, block_tensorflow=True)
   assert result.returncode != 0
   assert message in result.stderr
   assert "Traceback" not in result.stderr

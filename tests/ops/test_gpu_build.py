@@ -102,6 +102,7 @@ def test_gpu_build_links_cuda12_carries_each_arch_and_loads():
     pytest.skip("needs the source tree and make")
   _run(["make", "gpu-lib"], timeout=1800)
 
+  assert loader.built_with_cuda(str(GPU_LIBRARY))
   dynamic = _run(["readelf", "-d", str(GPU_LIBRARY)], timeout=60)
   needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^]]+)\]", dynamic)
   assert "libcudart.so.12" in needed, needed
@@ -156,6 +157,15 @@ def test_gpu_build_without_its_cuda_runtime_says_what_to_install(
     assert loader.load_library() is None
   reason = loader.unavailable_reason()
   assert "CUDA 99 runtime" in reason and "make build" in reason, reason
+
+
+def test_built_with_cuda_reads_the_library(tmp_path):
+  assert loader.built_with_cuda(
+      str(_fake_library(tmp_path, b"libcudart.so.12")))
+  cpu_only = tmp_path / "cpu.so"
+  cpu_only.write_bytes(b"\x7fELF\x00libtensorflow_framework.so.2\x00...")
+  assert not loader.built_with_cuda(str(cpu_only))
+  assert not loader.built_with_cuda(str(tmp_path / "missing.so"))
 
 
 def test_cuda_runtime_soname_is_read_from_the_library():
