@@ -9,6 +9,7 @@ import pytest  # pylint: disable=g-import-not-at-top
 import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
 from sparsezoo_tf import ops  # pylint: disable=g-import-not-at-top
+from sparsezoo_tf.ops import loader  # pylint: disable=g-import-not-at-top
 
 
 def pytest_report_header(config):
@@ -30,6 +31,15 @@ def require_op():
   if reason is not None:
     pytest.skip(f"op library not usable: {reason}")
   return ops.load_library()
+
+
+@pytest.fixture
+def fresh_loader(monkeypatch):
+  """A loader that has not tried to load anything yet."""
+  monkeypatch.setattr(loader, "_state",
+                      {"attempted": False, "module": None, "reason": None})
+  monkeypatch.delenv(loader.FORCE_REFERENCE_ENV, raising=False)
+  return monkeypatch
 
 
 def masked_dense_conv(x, packed, plan, strides, padding):

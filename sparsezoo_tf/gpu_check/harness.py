@@ -25,6 +25,7 @@ from sparsezoo_tf.gpu_check import binding
 from sparsezoo_tf.gpu_check import reference
 from sparsezoo_tf.ops import plan as plan_lib
 from sparsezoo_tf.ops import plans
+from sparsezoo_tf import timing
 
 TABLE9_SHAPES = ("28x256x256", "14x512x512", "7x1024x1024")
 
@@ -407,11 +408,8 @@ def time_interleaved(backend, fns: Dict[str, Callable[[], None]],
   for fn in fns.values():
     fn()
   backend.synchronize()
-  best = {name: float("inf") for name in fns}
-  for _ in range(repeats):
-    for name, fn in fns.items():
-      best[name] = min(best[name], backend.time(fn, number))
-  return best
+  return timing.interleaved_minimum(fns, repeats,
+                                    lambda fn: backend.time(fn, number))
 
 
 def time_case(core, backend, shape: str, batch: int, pattern: str,

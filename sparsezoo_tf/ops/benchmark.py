@@ -18,6 +18,7 @@ import tensorflow as tf
 from sparsezoo_tf.ops import loader
 from sparsezoo_tf.ops import plans
 from sparsezoo_tf.ops import sparse_conv
+from sparsezoo_tf import timing
 from sparsezoo_tf.reports import write_markdown_section  # noqa: F401
 
 # Paper 000 Table 9 shapes (rows x cols, in, out channels), 3x3, stride 1.
@@ -40,15 +41,15 @@ def time_interleaved(fns: Dict[str, Callable[[], tf.Tensor]], repeats: int,
   for fn in fns.values():  # trace and warm up
     fn().numpy()
     fn().numpy()
-  best = {name: float("inf") for name in fns}
-  for _ in range(repeats):
-    for name, fn in fns.items():
-      start = time.perf_counter()
-      for _ in range(number):
-        result = fn()
-      result.numpy()
-      best[name] = min(best[name], (time.perf_counter() - start) / number)
-  return best
+
+  def seconds_per_call(fn):
+    start = time.perf_counter()
+    for _ in range(number):
+      result = fn()
+    result.numpy()
+    return (time.perf_counter() - start) / number
+
+  return timing.interleaved_minimum(fns, repeats, seconds_per_call)
 
 
 def _forward(conv, x, w):

@@ -131,14 +131,6 @@ def test_gpu_build_links_cuda12_carries_each_arch_and_loads():
         "tests/ops"], timeout=1200, env=_library_env())
 
 
-@pytest.fixture
-def fresh_loader(monkeypatch):
-  """A loader that has not tried to load anything yet."""
-  monkeypatch.setattr(loader, "_state",
-                      {"attempted": False, "module": None, "reason": None})
-  monkeypatch.delenv(loader.FORCE_REFERENCE_ENV, raising=False)
-  return monkeypatch
-
 
 def _fake_library(tmp_path, soname: bytes) -> pathlib.Path:
   fake = tmp_path / "_sparse_conv_ops.so"

@@ -9,14 +9,6 @@ from sparsezoo_tf import ops
 from sparsezoo_tf.ops import loader
 
 
-@pytest.fixture
-def fresh_loader(monkeypatch):
-  """A loader that has not tried to load anything yet."""
-  monkeypatch.setattr(loader, "_state",
-                      {"attempted": False, "module": None, "reason": None})
-  monkeypatch.delenv(loader.FORCE_REFERENCE_ENV, raising=False)
-  return monkeypatch
-
 
 def test_missing_library_warns_once_and_falls_back(fresh_loader, tmp_path):
   fresh_loader.setenv(loader.LIBRARY_ENV, str(tmp_path / "missing.so"))
