@@ -177,6 +177,10 @@ test: build cuda-check
 	SPARSEZOO_FORCE_REFERENCE=1 $(VPY) -m pytest -q tests \
 	  -m "not slow and not single_path"
 
+# Quiet: Bazel reports only warnings and errors, and the demo hides
+# TensorFlow's INFO / WARNING logs (SPARSEZOO_VERBOSE=1 shows them).
+demo: BAZEL_BUILD += --noshow_progress --ui_event_filters=-info \
+  --show_result=0
 demo: build
 	$(VPY) tools/demo.py
 

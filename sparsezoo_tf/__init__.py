@@ -10,14 +10,17 @@ Subpackages:
 
 Importing the package loads the op library when it is built (so that
 SavedModels using `SparseZoo>SparseConv2D` load) and registers the Keras
-layers and the zoo's models (so that `.keras` files load).
+layers and the zoo's models (so that `.keras` files load); Keras 3 objects
+meeting them raise `keras_compat.KerasVersionError` (README, "Which Keras").
 """
 
 __version__ = "0.1.0"
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
+from sparsezoo_tf import keras_compat as _keras_compat
 from sparsezoo_tf.ops import loader as _loader
 from sparsezoo_tf import layers  # noqa: F401  (registers the layers)
 from sparsezoo_tf import models  # noqa: F401  (registers the zoo)
 
 _loader.load_library()
+_keras_compat.register_keras3_stubs()

@@ -13,34 +13,36 @@ The SavedModel has one signature, `serving_default`, taking float32
 It holds only the variables and that function, not the Keras layers:
 reload the `.keras` file to get a Keras model back.
 
-Which process can load the SavedModel depends on the path the sparse
-layers took when it was traced:
+The SavedModel is portable by default: its sparse layers are traced on the
+pure-TF path (`implementation="reference"`, whatever the layers' own
+setting), so its graph has builtin TensorFlow ops only and runs wherever
+TensorFlow does: `tf.saved_model.load` in plain TensorFlow,
+`saved_model_cli run`, TF Serving, the TFLite converter. Exporting with
+`implementation="op"` is the explicit choice of the custom op
+`SparseZoo>SparseConv2D` (faster on CPUs and GPUs, but only where this
+package is installed): loading that SavedModel needs `import sparsezoo_tf`
+first (importing the package loads the op library), then
+`tf.saved_model.load(path)` works; elsewhere TensorFlow fails with "Op type
+not registered 'SparseZoo>SparseConv2D'". There is no "auto" for exports:
+an artifact must not depend on whether the machine that wrote it had the
+op library. `export.json` records which case an export is
+(`saved_model.custom_ops`, `saved_model.requires`), and
+`saved_model_custom_ops(path)` reads it from the SavedModel itself.
 
-- With the custom op (`implementation="op"`, or `"auto"` with the op
-  library built), the graph contains `SparseZoo>SparseConv2D`. TensorFlow
-  only knows that op once the library is loaded: `import sparsezoo_tf`
-  loads it, then `tf.saved_model.load(path)` works (as does
-  `load_saved_model(path)`). In a process that has not loaded the library
-  (plain TensorFlow, a serving binary), loading fails with TensorFlow's
-  error "Op type not registered 'SparseZoo>SparseConv2D'".
-- With the pure-TF path (`implementation="reference"`, or the library not
-  built, or $SPARSEZOO_FORCE_REFERENCE set), the graph has standard
-  TensorFlow ops only and loads with `tf.saved_model.load` anywhere,
-  without `sparsezoo_tf` and without the op library.
-
-`saved_model_custom_ops(path)` tells which case an export is (the export's
-`export.json` records it too).
-
-The `.keras` file holds the model's config and weights; it reloads with
-`tf_keras.models.load_model` once the package's layers are registered as
-serializable, i.e. after `import sparsezoo_tf` (which registers the
-layers and the model families' blocks), or through `load_keras_model(path)`. The reloaded layers keep their `implementation` setting.
+The `.keras` file is for Keras users: it holds the model's config (the
+layers keep their own `implementation` setting, "auto" for zoo models) and
+weights, and reloads with `tf_keras.models.load_model` after
+`import sparsezoo_tf` (which registers the package's layers and the zoo's
+blocks), or through `load_keras_model(path)`. Next to it, `model.keras.sha256`
+records its SHA-256 (the `sha256sum` format, as the trainer writes for
+weights.h5; see `sparsezoo_tf.models.weights`), which `load_checkpoint`
+verifies.
 
 Exports are atomic: everything is written into a temporary sibling of the
 output directory, checked (with `verify=True`, each artifact is reloaded
-and must reproduce the model's outputs), then renamed into place; a failed
-export leaves nothing at the output path. An existing non-empty output is
-refused unless `overwrite=True`.
+and must reproduce the outputs of the model it was written from), then
+renamed into place; a failed export leaves nothing at the output path. An
+existing non-empty output is refused unless `overwrite=True`.
 """
 
 import importlib
@@ -48,6 +50,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
@@ -57,7 +60,9 @@ import tf_keras as keras
 import yaml
 
 import sparsezoo_tf
+from sparsezoo_tf import keras_compat
 from sparsezoo_tf import ops
+from sparsezoo_tf.models import weights as weights_lib
 
 FORMATS = ("saved_model", "keras")
 SAVED_MODEL_DIR = "saved_model"
@@ -66,6 +71,13 @@ METADATA_FILE = "export.json"
 SIGNATURE_KEY = "serving_default"
 INPUT_NAME = "images"
 CUSTOM_OP_PREFIX = "SparseZoo>"
+# The path of the sparse layers in the SavedModel: builtin TensorFlow ops
+# (portable, the default) or the custom op.
+IMPLEMENTATIONS = ("reference", "op")
+DEFAULT_IMPLEMENTATION = "reference"
+# What a process runs before loading an artifact that needs this package
+# (a SavedModel of the op: the op library; a .keras file: the layers).
+REQUIRES = "import sparsezoo_tf"
 # Entry-point arguments that `export_zoo_model` (and the tool) take
 # themselves.
 _OWN_ARGUMENTS = ("weights", "implementation")
@@ -158,9 +170,15 @@ def load_checkpoint(model: keras.Model, path: str) -> str:
   or a directory holding such checkpoints (the latest is read) or a
   `weights.h5`. Every variable of the model must be restored.
 
+  A file with a SHA-256 record next to it (`weights.h5.sha256`, written by
+  the trainer; `model.keras.sha256`, written by `export_model`) must match
+  it, and an HDF5 file must have the model's layers and weight shapes;
+  otherwise nothing is loaded.
+
   Raises:
     FileNotFoundError: nothing loadable at `path`.
-    ValueError: the file does not fit the model.
+    ValueError: the file does not match its SHA-256 record, or does not fit
+      the model (naming the layer and both shapes).
   """
   if os.path.isdir(path):
     latest = tf.train.latest_checkpoint(path)
@@ -172,6 +190,9 @@ def load_checkpoint(model: keras.Model, path: str) -> str:
           f"'checkpoint' index file) nor a weights.h5")
     path = latest
   if os.path.isfile(path) and path.endswith((".h5", ".hdf5", ".keras")):
+    weights_lib.verify_recorded_sha256(path)
+    if not path.endswith(".keras"):
+      weights_lib.check_fits(model, path, by_name=False)
     try:
       model.load_weights(path)
     except (ValueError, KeyError) as error:
@@ -224,6 +245,68 @@ def _output_dict(model: keras.Model, outputs) -> Dict[str, tf.Tensor]:
   return {names[0] if len(names) == 1 else "output_0": outputs}
 
 
+def check_implementation(implementation: str) -> str:
+  """Returns `implementation` if a SavedModel can be exported with it.
+
+  Raises:
+    ValueError: "auto" or an unknown name.
+    RuntimeError: "op" where the op library is not usable.
+  """
+  if implementation == "auto":
+    raise ValueError(
+        "implementation='auto' is not an export choice: whether the "
+        "SavedModel needs the op library would depend on the machine that "
+        "exported it. Use 'reference' (the default: builtin TensorFlow ops, "
+        "runs anywhere) or 'op' (the custom op; loading then needs "
+        f"`{REQUIRES}`)")
+  if implementation not in IMPLEMENTATIONS:
+    raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}, got "
+                     f"{implementation!r}")
+  if implementation == "op" and ops.unavailable_reason() is not None:
+    raise RuntimeError(
+        f"implementation='op' needs the op library, which is not usable "
+        f"here ({ops.unavailable_reason()}); build it with `make build`, or "
+        f"export with implementation='reference'")
+  return implementation
+
+
+def _set_implementation(config, implementation: str):
+  """A copy of a Keras config with every sparse layer's `implementation`
+  (a string among `ops.IMPLEMENTATIONS`) set to `implementation`."""
+  if isinstance(config, dict):
+    return {key: (implementation if key == "implementation"
+                  and isinstance(value, str)
+                  and value in ops.IMPLEMENTATIONS
+                  else _set_implementation(value, implementation))
+            for key, value in config.items()}
+  if isinstance(config, (list, tuple)):
+    return type(config)(_set_implementation(value, implementation)
+                        for value in config)
+  return config
+
+
+def serving_model(model: keras.Model, implementation: str) -> keras.Model:
+  """`model` with its sparse layers on `implementation` ("reference" or
+  "op"): the model itself when they already are, else a copy rebuilt from
+  its config with the same weights.
+
+  Raises:
+    ValueError: the model's layers need another path and the model cannot
+      be rebuilt from its config (a subclassed model).
+  """
+  try:
+    config = model.get_config()
+  except NotImplementedError:
+    return model  # `_write` checks the traced graph
+  changed = _set_implementation(config, implementation)
+  if changed == config:
+    return model
+  copy = model.__class__.from_config(changed)
+  for layer in copy.layers:
+    layer.set_weights(model.get_layer(layer.name).get_weights())
+  return copy
+
+
 def serving_module(model: keras.Model,
                    batch_size: Optional[int] = None) -> tf.Module:
   """A `tf.Module` holding the model's variables and `serve(images)`, the
@@ -266,7 +349,7 @@ def saved_model_custom_ops(path: str) -> List[str]:
 
 def load_saved_model(path: str):
   """`tf.saved_model.load(path)` after loading the op library when the
-  SavedModel needs it.
+  SavedModel needs it (what `import sparsezoo_tf` does).
 
   Raises:
     RuntimeError: the SavedModel uses the custom op and the library cannot
@@ -281,11 +364,63 @@ def load_saved_model(path: str):
   return tf.saved_model.load(path)
 
 
+# The members of a `.keras` archive that `_load_keras_archive` reads.
+_KERAS_ARCHIVE = ("config.json", "metadata.json", "model.weights.h5")
+
+
+def _load_keras_archive(path: str,
+                        compile: bool = True,  # pylint: disable=redefined-builtin
+                        custom_objects=None,
+                        safe_mode: bool = True):
+  """`tf_keras.models.load_model` of a `.keras` file, reading its weights
+  from an extracted copy; None when the file needs the general loader.
+
+  tf_keras reads the weights through `zipfile`, whose backward seeks re-read
+  the archive from its start on Python < 3.13: 2-6x slower loads for
+  ResNet-sized models. This does what `load_model` does (model from
+  config.json, then `load_weights` of model.weights.h5) for archives without
+  assets, shared objects or a compiled loss to restore.
+  """
+  with zipfile.ZipFile(path) as archive:
+    if sorted(archive.namelist()) != list(_KERAS_ARCHIVE):
+      return None
+    metadata = json.loads(archive.read("metadata.json"))
+    if str(metadata.get("keras_version", "")).startswith("3."):
+      raise keras_compat.KerasVersionError(
+          f"{path} was written by Keras {metadata['keras_version']}")
+    config_json = archive.read("config.json").decode("utf-8")
+    config = json.loads(config_json)
+    if compile and config.get("compile_config"):
+      return None
+    if "shared_object_id" in config_json:
+      return None
+    config["compile_config"] = None
+    with tempfile.TemporaryDirectory(prefix="sparsezoo_tf-load-") as scratch:
+      weights = archive.extract("model.weights.h5", scratch)
+      model = keras.saving.deserialize_keras_object(
+          config, custom_objects=custom_objects, safe_mode=safe_mode)
+      model.load_weights(weights)
+  return model
+
+
 def load_keras_model(path: str, **kwargs) -> keras.Model:
   """`tf_keras.models.load_model(path, **kwargs)` with every layer of the
-  package and of the zoo's model families registered."""
+  package and of the zoo's model families registered.
+
+  `.keras` files load as fast as `.h5` files (see `_load_keras_archive`);
+  one written by Keras 3 raises `keras_compat.KerasVersionError`. A file
+  with a SHA-256 record beside it (`<file>.sha256`, as the export and
+  training tools write) is checked against it first.
+  """
   importlib.import_module("sparsezoo_tf.layers")
   importlib.import_module("sparsezoo_tf.models.families")
+  path = os.fspath(path)
+  weights_lib.verify_recorded_sha256(path)
+  if (path.endswith(".keras") and zipfile.is_zipfile(path) and
+      set(kwargs) <= {"compile", "custom_objects", "safe_mode"}):
+    model = _load_keras_archive(path, **kwargs)
+    if model is not None:
+      return model
   return keras.models.load_model(path, **kwargs)
 
 
@@ -320,6 +455,10 @@ def _compare(what: str, expected: Dict[str, np.ndarray], actual) -> None:
                          f"{error})")
 
 
+def _model_outputs(model: keras.Model, images) -> Dict[str, np.ndarray]:
+  return _as_numpy(_output_dict(model, model(images, training=False)))
+
+
 def _as_numpy(outputs) -> Dict[str, np.ndarray]:
   if isinstance(outputs, Mapping):
     return {str(k): np.asarray(v) for k, v in outputs.items()}
@@ -327,13 +466,12 @@ def _as_numpy(outputs) -> Dict[str, np.ndarray]:
 
 
 def _write(model: keras.Model, directory: str, formats: List[str],
-           batch_size: Optional[int], verify: bool,
+           batch_size: Optional[int], verify: bool, implementation: str,
            metadata: Dict[str, Any]) -> None:
   """Writes the artifacts into `directory` (the temporary one)."""
   spec = _input_spec(model, batch_size)
   if verify:
     images = _verify_input(spec)
-    expected = _as_numpy(_output_dict(model, model(images, training=False)))
   info = dict(metadata)
   info.update({
       "model": model.name,
@@ -345,29 +483,42 @@ def _write(model: keras.Model, directory: str, formats: List[str],
   })
   if "saved_model" in formats:
     path = os.path.join(directory, SAVED_MODEL_DIR)
-    module = serving_module(model, batch_size)
+    served = serving_model(model, implementation)
+    module = serving_module(served, batch_size)
     tf.saved_model.save(module, path, signatures={SIGNATURE_KEY: module.serve})
     custom = saved_model_custom_ops(path)
+    if custom and implementation == "reference":
+      raise ValueError(
+          f"{model.name} cannot be exported on the reference path: its "
+          f"SavedModel still uses {custom} (a layer that does not take "
+          f"`implementation` from its config?); build the model with "
+          f"implementation='reference'")
     info["saved_model"] = {
         "signature": SIGNATURE_KEY,
         "outputs": sorted(module.serve.get_concrete_function()
                           .structured_outputs),
+        "implementation": implementation,
         "custom_ops": custom,
         "loads_in_plain_tensorflow": not custom,
+        "requires": REQUIRES if custom else None,
     }
     if verify:
       loaded = load_saved_model(path)
-      _compare("the SavedModel", expected,
+      _compare("the SavedModel", _model_outputs(served, images),
                loaded.signatures[SIGNATURE_KEY](**{INPUT_NAME: images}))
       del loaded
+    del served, module
   if "keras" in formats:
     path = os.path.join(directory, KERAS_FILE)
     model.save(path)
     if verify:
       reloaded = load_keras_model(path, compile=False)
-      _compare("the .keras model", expected,
-               _output_dict(reloaded, reloaded(images, training=False)))
+      _compare("the .keras model", _model_outputs(model, images),
+               _model_outputs(reloaded, images))
       del reloaded
+    with open(path + weights_lib.RECORD_SUFFIX, "w") as stream:
+      stream.write(weights_lib.sha256_record(path))
+    info["keras"] = {"file": KERAS_FILE, "requires": REQUIRES}
   with open(os.path.join(directory, METADATA_FILE), "w") as stream:
     json.dump(info, stream, indent=2, sort_keys=True, default=str)
     stream.write("\n")
@@ -401,7 +552,8 @@ def export_model(model: keras.Model,
                  batch_size: Optional[int] = None,
                  overwrite: bool = False,
                  verify: bool = True,
-                 metadata: Optional[Mapping[str, Any]] = None
+                 metadata: Optional[Mapping[str, Any]] = None,
+                 implementation: str = DEFAULT_IMPLEMENTATION
                 ) -> Dict[str, str]:
   """Writes `model` for serving into `output_dir`, atomically.
 
@@ -412,27 +564,33 @@ def export_model(model: keras.Model,
       replaced, a non-empty one only with `overwrite`.
     formats: "saved_model" (`saved_model/`, a `serving_default` signature,
       see the module docstring for who can load it) and / or "keras"
-      (`model.keras`); a list or a comma-separated string.
+      (`model.keras` and its SHA-256 record `model.keras.sha256`); a list
+      or a comma-separated string.
     batch_size: the batch dimension of the serving signature; None keeps
       it dynamic.
     overwrite: replace a non-empty `output_dir`.
     verify: reload every artifact before publishing it and require the
       model's outputs (within 1e-5) on a random batch.
     metadata: extra JSON-serializable entries for `export.json`.
+    implementation: the path of the sparse layers in the SavedModel:
+      "reference" (builtin TensorFlow ops: it runs anywhere) or "op" (the
+      custom op: loading needs `import sparsezoo_tf`). The `.keras` file
+      keeps the layers' own setting.
 
   Returns:
     {"saved_model": dir, "keras": file, "metadata": file}, the formats
     written and the metadata file, as paths under `output_dir`.
 
   Raises:
-    ValueError: unknown formats, a model without exactly one input, a bad
-      batch size.
+    ValueError: unknown formats or implementation ("auto" included), a
+      model without exactly one input, a bad batch size.
     FileExistsError: `output_dir` is a file, or a non-empty directory
       without `overwrite`.
     RuntimeError: with `verify`, a reloaded artifact that computes
-      something else.
+      something else; implementation="op" without a usable op library.
   """
   formats = parse_formats(formats)
+  check_implementation(implementation)
   _input_spec(model, batch_size)
   output_dir = os.path.abspath(os.fspath(output_dir))
   _check_output_dir(output_dir, overwrite)
@@ -443,7 +601,8 @@ def export_model(model: keras.Model,
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(temporary, 0o777 & ~umask)  # mkdtemp makes it private
-    _write(model, temporary, formats, batch_size, verify, metadata or {})
+    _write(model, temporary, formats, batch_size, verify, implementation,
+           metadata or {})
     _check_output_dir(output_dir, overwrite)
     _move_into_place(temporary, output_dir)
   except BaseException:
@@ -462,7 +621,7 @@ def export_zoo_model(name: str,
                      weights: Optional[str] = None,
                      checkpoint: Optional[str] = None,
                      model_kwargs: Optional[Mapping[str, Any]] = None,
-                     implementation: str = "auto",
+                     implementation: str = DEFAULT_IMPLEMENTATION,
                      formats: Union[str, Sequence[str]] = FORMATS,
                      batch_size: Optional[int] = None,
                      overwrite: bool = False,
@@ -473,27 +632,29 @@ def export_zoo_model(name: str,
     name: a registered model name (`sparsezoo_tf.models.list_models()`).
     output_dir, formats, batch_size, overwrite, verify: as `export_model`.
     weights: a registered weights name or an .h5 file, passed to the entry
-      point's `weights=` (strict, by layer name).
+      point's `weights=` (strict, by layer name; a file with a SHA-256
+      record must match it).
     checkpoint: weights written by training, loaded after building (see
       `load_checkpoint`); exclusive with `weights`.
     model_kwargs: other keyword arguments of the entry point.
-    implementation: "auto", "op" or "reference" for the sparse layers; it
-      decides whether the SavedModel needs the op library.
+    implementation: the SavedModel's path, as `export_model`: "reference"
+      (portable, the default) or "op". The model is built with the zoo's
+      default ("auto"), which the `.keras` file keeps.
 
   Returns:
     The paths `export_model` returns.
 
   Raises:
     ValueError: unknown model, formats or implementation; both weights and
-      checkpoint; model_kwargs repeating an argument of this function.
+      checkpoint; model_kwargs repeating an argument of this function;
+      weights that do not match their SHA-256 record or do not fit.
+    RuntimeError: as `export_model`.
     FileExistsError, FileNotFoundError: as `export_model` and
       `load_checkpoint`.
   """
   from sparsezoo_tf import models  # pylint: disable=g-import-not-at-top
   formats = parse_formats(formats)
-  if implementation not in ops.IMPLEMENTATIONS:
-    raise ValueError(f"implementation must be one of {ops.IMPLEMENTATIONS}, "
-                     f"got {implementation!r}")
+  check_implementation(implementation)
   if weights is not None and checkpoint is not None:
     raise ValueError("give weights (a registered name or .h5 file loaded by "
                      "the entry point) or checkpoint (written by training), "
@@ -506,15 +667,48 @@ def export_zoo_model(name: str,
                      f"pass them in model_kwargs")
   _check_output_dir(os.path.abspath(os.fspath(output_dir)), overwrite)
   models.model_info(name)  # unknown names fail before anything is built
-  model = models.create_model(name, weights=weights,
-                              implementation=implementation, **kwargs)
+  model = models.create_model(name, weights=weights, **kwargs)
   loaded = load_checkpoint(model, checkpoint) if checkpoint else None
   metadata = {
       "registered_model": name,
       "weights": weights,
       "checkpoint": os.path.abspath(loaded) if loaded else None,
       "model_kwargs": kwargs,
-      "implementation": implementation,
   }
   return export_model(model, output_dir, formats, batch_size=batch_size,
-                      overwrite=overwrite, verify=verify, metadata=metadata)
+                      overwrite=overwrite, verify=verify, metadata=metadata,
+                      implementation=implementation)
+
+
+def loading_instructions(metadata_path: str) -> List[str]:
+  """What loading each artifact of an export needs, one line per artifact,
+  from its `export.json` (what `tools/export.py` prints)."""
+  with open(metadata_path) as stream:
+    info = json.load(stream)
+  directory = os.path.dirname(os.path.abspath(metadata_path))
+  lines = []
+  saved_model = info.get("saved_model")
+  if saved_model:
+    path = os.path.join(directory, SAVED_MODEL_DIR)
+    if saved_model["custom_ops"]:
+      lines.append(
+          f"SavedModel {path}: uses the custom op(s) "
+          f"{', '.join(saved_model['custom_ops'])} (--implementation op). "
+          f"Loading it needs `{saved_model['requires']}` first, then "
+          f"tf.saved_model.load; plain TensorFlow, saved_model_cli, TF "
+          f"Serving and TFLite cannot run it ('Op type not registered'). "
+          f"Export with --implementation reference (the default) for a "
+          f"SavedModel that runs anywhere.")
+    else:
+      lines.append(
+          f"SavedModel {path}: builtin TensorFlow ops only; runs anywhere "
+          f"TensorFlow does (tf.saved_model.load, saved_model_cli, TF "
+          f"Serving), without sparsezoo_tf.")
+  if info.get("keras"):
+    path = os.path.join(directory, info["keras"]["file"])
+    lines.append(
+        f"Keras model {path} (SHA-256 in {os.path.basename(path)}"
+        f"{weights_lib.RECORD_SUFFIX}): `{info['keras']['requires']}`, then "
+        f"tf_keras.models.load_model (or sparsezoo_tf.export."
+        f"load_keras_model).")
+  return lines

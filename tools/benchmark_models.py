@@ -14,15 +14,16 @@ import os
 import platform
 import sys
 
-from absl import app
 from absl import flags
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 
-import tensorflow as tf  # pylint: disable=g-import-not-at-top
+import tensorflow as tf
 
-from sparsezoo_tf.models import speed_targets  # pylint: disable=g-import-not-at-top
-from sparsezoo_tf.ops import benchmark  # pylint: disable=g-import-not-at-top
+from sparsezoo_tf.models import speed_targets
+from sparsezoo_tf.ops import benchmark
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("implementations", ["op", "reference"],
@@ -54,4 +55,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  _cli.run(main)

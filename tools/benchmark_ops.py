@@ -11,12 +11,13 @@ shapes: paper 000 Table 9 at batch 8.
 import os
 import sys
 
-from absl import app
 from absl import flags
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 
-from sparsezoo_tf.ops import benchmark  # pylint: disable=g-import-not-at-top
+from sparsezoo_tf.ops import benchmark
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("batch", 8, "Batch size.")
@@ -47,4 +48,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  _cli.run(main)

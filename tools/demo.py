@@ -12,23 +12,24 @@ baseline side by side, and print the zoo.
    and measured latency side by side.
 3. The zoo table (tools/model_table.py without latency) of --zoo_patterns.
 4. With --benchmark, the op's speed table (tools/benchmark_ops.py).
-Exits non-zero if a check fails.
+Exits 1 if a check fails (2 for a bad flag, see tools/_cli.py).
 """
 
 import os
 import sys
 
-from absl import app
 from absl import flags
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 
-from sparsezoo_tf import models  # pylint: disable=g-import-not-at-top
-from sparsezoo_tf import ops  # pylint: disable=g-import-not-at-top
-from sparsezoo_tf import training  # pylint: disable=g-import-not-at-top
-from sparsezoo_tf.models import zoo_table  # pylint: disable=g-import-not-at-top
-from sparsezoo_tf.ops import benchmark  # pylint: disable=g-import-not-at-top
-from sparsezoo_tf.ops import selfcheck  # pylint: disable=g-import-not-at-top
+from sparsezoo_tf import models
+from sparsezoo_tf import ops
+from sparsezoo_tf import training
+from sparsezoo_tf.models import zoo_table
+from sparsezoo_tf.ops import benchmark
+from sparsezoo_tf.ops import selfcheck
 
 CONFIGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))), "configs", "classification")
@@ -68,11 +69,18 @@ def format_check(rows) -> str:
   return "\n".join(lines)
 
 
-def compare_with_baseline(name: str, epochs: int) -> str:
-  """Trains `name` and its baseline from their recipes; a Markdown table."""
+def _baseline(name: str) -> str:
+  """The dense baseline of the sparse model `name`."""
   baseline = models.model_info(name).baseline
   if baseline is None:
-    raise app.UsageError(f"{name} is a dense model; pick a sparse one")
+    raise ValueError(f"--model {name} is a dense model; pick a sparse one "
+                     f"(digits_cnn_*)")
+  return baseline
+
+
+def compare_with_baseline(name: str, epochs: int) -> str:
+  """Trains `name` and its baseline from their recipes; a Markdown table."""
+  baseline = _baseline(name)
   lines = ["| model | scheme | params | FLOPs | test top-1 | latency b8 / "
            "baseline |", "|---|---|---|---|---|---|"]
   latency = zoo_table.latency_ratio(name, baseline, batch=8)
@@ -91,6 +99,10 @@ def compare_with_baseline(name: str, epochs: int) -> str:
 
 def main(argv):
   del argv
+  _baseline(FLAGS.model)  # before the checks: a bad --model fails at once
+  if not FLAGS.benchmark:
+    for name in ("benchmark_patterns", "repeats"):
+      _cli.warn_ignored_flag(name, "it applies to --benchmark only")
   reason = ops.unavailable_reason()
   print("op library:", "loaded from " + ops.library_path() if reason is None
         else f"NOT used ({reason}); checking the reference path only")
@@ -115,10 +127,10 @@ def main(argv):
   failed = [row["pattern"] for row in rows if not row["ok"]]
   if failed:
     print("FAILED:", ", ".join(failed))
-    return 1
+    return _cli.RUN_FAILED
   print("All checks passed.")
   return 0
 
 
 if __name__ == "__main__":
-  app.run(main)
+  _cli.run(main)

@@ -11,12 +11,13 @@ for the filters and why each is there).
 import os
 import sys
 
-from absl import app
 from absl import flags
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 
-from sparsezoo_tf.analysis import design_space  # pylint: disable=g-import-not-at-top
+from sparsezoo_tf.analysis import design_space
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("max_length", design_space.MAX_LENGTH,
@@ -38,4 +39,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  _cli.run(main)

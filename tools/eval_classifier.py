@@ -22,10 +22,11 @@ import json
 import os
 import sys
 
-from absl import app
 from absl import flags
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "Registered model name (default: the "
@@ -42,6 +43,15 @@ flags.DEFINE_integer("batch_size", 100, "Evaluation batch size.",
 flags.DEFINE_integer("image_size", None, "Input size (default: the run's, "
                      "else the dataset's).", lower_bound=0)
 flags.DEFINE_integer("verbose", 1, "1: progress bar.")
+flags.register_multi_flags_validator(
+    ["weights", "model_dir"],
+    lambda values: not (values["weights"] and values["model_dir"]),
+    "give --weights or --model_dir, not both")
+flags.register_multi_flags_validator(
+    ["model", "weights", "model_dir"],
+    lambda values: bool(values["model_dir"] or (values["model"] and
+                                                values["weights"])),
+    "give --model_dir, or --model and --weights")
 
 
 def _model_and_data():
@@ -50,17 +60,13 @@ def _model_and_data():
   from sparsezoo_tf import models
   from sparsezoo_tf import training
   if FLAGS.model_dir:
-    if FLAGS.weights:
-      raise app.UsageError("give --weights or --model_dir, not both")
     model, recipe = training.load_trained(FLAGS.model_dir)
     if FLAGS.model and FLAGS.model != recipe.model.name:
-      raise app.UsageError(f"--model {FLAGS.model} but {FLAGS.model_dir} "
-                           f"trained {recipe.model.name}")
+      raise ValueError(f"--model {FLAGS.model} but {FLAGS.model_dir} "
+                       f"trained {recipe.model.name}")
     return model, recipe.model.name, {
         "dataset": recipe.data.dataset, "data_dir": recipe.data.data_dir,
         "image_size": recipe.data.image_size}
-  if not FLAGS.model or not FLAGS.weights:
-    raise app.UsageError("give --model_dir, or --model and --weights")
   registered = {e.name: e for e in models.list_weights(FLAGS.model)}
   entry = registered.get(FLAGS.weights)
   info = models.model_info(FLAGS.model)
@@ -76,15 +82,19 @@ def _model_and_data():
 def main(argv):
   del argv
   # pylint: disable=g-import-not-at-top
+  _cli.initialize_tensorflow()
   from sparsezoo_tf import data
   from sparsezoo_tf import evaluation
   model, name, defaults = _model_and_data()
   dataset = FLAGS.dataset or defaults["dataset"]
-  split = FLAGS.split or data.dataset_info(dataset).splits[-1]
+  info = data.dataset_info(dataset)
+  split = FLAGS.split or info.splits[-1]
   image_size = (defaults["image_size"] if FLAGS.image_size is None
                 else FLAGS.image_size)
   data_dir = (defaults["data_dir"] if FLAGS.data_dir is None
               else FLAGS.data_dir)
+  if not info.uses_data_dir:
+    _cli.warn_ignored_flag("data_dir", f"{dataset} needs no files")
   examples = data.make_dataset(dataset, split, batch_size=FLAGS.batch_size,
                                training=False, data_dir=data_dir,
                                image_size=image_size)
@@ -96,4 +106,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  _cli.run(main)

@@ -21,6 +21,10 @@ import types
 from absl import app
 from absl import flags
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import _cli  # never imports TensorFlow
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -39,7 +43,6 @@ def _import_without_tensorflow() -> None:
 
 _import_without_tensorflow()
 
-# pylint: disable=g-import-not-at-top,wrong-import-position
 from sparsezoo_tf.gpu_check import binding
 from sparsezoo_tf.gpu_check import harness
 from sparsezoo_tf import reports
@@ -147,4 +150,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  _cli.run(main)

@@ -6,6 +6,13 @@ CPU inference latency relative to the dense baseline (same run, minimum of
     python tools/model_table.py [--patterns 'resnet*,vgg16'] [--latency]
         [--batches 1,8] [--output ZOO.md]
 
+With --readme, it regenerates one of README.md's generated tables between
+its markers, with that table's own settings (`zoo_table.README_TABLES`):
+
+    python tools/model_table.py --readme zoo_table       # every model
+    python tools/model_table.py --readme zoo_latency     # timed: minutes
+    python tools/model_table.py --readme digits_weights  # the digits weights
+
 Counting builds every model in a throwaway graph (no weights allocated):
 the whole zoo takes several minutes on 2 cores.
 """
@@ -16,24 +23,68 @@ import sys
 from absl import app
 from absl import flags
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 
-from sparsezoo_tf.models import zoo_table  # pylint: disable=g-import-not-at-top
+ROOT = _cli.ROOT
+
+from sparsezoo_tf import reports
+from sparsezoo_tf.models import zoo_table
+
+README = os.path.join(ROOT, "README.md")
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("patterns", ["*"], "Shell patterns of model names.")
 flags.DEFINE_bool("latency", False, "Measure latency against the baseline.")
 flags.DEFINE_list("batches", ["1", "8"], "Batch sizes of the latency.")
 flags.DEFINE_integer("repeats", 5, "Timed runs per latency (minimum).")
-flags.DEFINE_string("output", None, "Also write the table to this file.")
+flags.DEFINE_string("output", None, "Also write the table to this file "
+                    "(with --readme: the Markdown file that holds the "
+                    "section, default the repository's README.md).")
+flags.DEFINE_enum("readme", None, sorted(zoo_table.README_TABLES),
+                  "Regenerate this table of README.md (between its markers) "
+                  "with its own settings (zoo_table.README_TABLES); "
+                  "--patterns, --latency, --batches and --repeats must be "
+                  "left out.")
+
+
+def write_readme_table(key: str, path: str) -> None:
+  """Prints README table `key` and writes it between its markers in the
+  Markdown file `path`, which must have them."""
+  markers = [f"<!-- {key}: {end} -->" for end in ("begin", "end")]
+  try:
+    with open(path) as stream:
+      content = stream.read()
+  except OSError as error:
+    raise app.UsageError(f"cannot read {path}: {error.strerror}") from None
+  if not all(marker in content for marker in markers):
+    raise app.UsageError(f"{path} has no {markers[0]!r} / {markers[1]!r} "
+                         f"markers; put them where the table goes")
+  table = zoo_table.readme_table(key)
+  print(table)
+  reports.write_markdown_section(path, key, table)
 
 
 def main(argv):
   del argv
+  if FLAGS.readme:
+    given = [f"--{name}" for name in ("patterns", "latency", "batches",
+                                      "repeats")
+             if FLAGS[name].present]
+    if given:
+      raise app.UsageError(
+          f"--readme {FLAGS.readme} writes the table with its own "
+          f"settings (zoo_table.README_TABLES); drop {', '.join(given)}")
+    write_readme_table(FLAGS.readme, FLAGS.output or README)
+    return
   try:
     names = zoo_table.select(FLAGS.patterns)
   except ValueError as error:
     raise app.UsageError(str(error)) from None
+  if not FLAGS.latency:
+    for name in ("batches", "repeats"):
+      _cli.warn_ignored_flag(name, "it applies to --latency only")
   batches = [int(b) for b in FLAGS.batches] if FLAGS.latency else []
   rows = zoo_table.zoo_rows(names, batches, FLAGS.repeats)
   table = zoo_table.to_markdown(rows, batches)
@@ -44,4 +95,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  _cli.run(main)

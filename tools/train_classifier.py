@@ -20,13 +20,14 @@ workers see (the chief writes the outputs, the others write theirs to
 import os
 import sys
 
-from absl import app
 from absl import flags
-from absl import logging
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 
-# pylint: disable=g-import-not-at-top
+from sparsezoo_tf import data
+from sparsezoo_tf import training
 from sparsezoo_tf.training import distribute
 
 FLAGS = flags.FLAGS
@@ -48,21 +49,22 @@ flags.DEFINE_integer("verbose", 1, "Keras fit verbosity (0 silent, 1 "
 
 def main(argv):
   del argv
-  if not FLAGS["verbosity"].present:  # TF logs every checkpoint at INFO
-    logging.set_verbosity(logging.WARNING)
   # Before anything runs TensorFlow ops: collective ops are configured
   # when the multi-worker strategy is created.
   try:
     strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.tpu)
-  except (ValueError, RuntimeError) as error:
-    raise app.UsageError(str(error)) from None
-  from sparsezoo_tf import training  # pylint: disable=g-import-not-at-top
+  except RuntimeError as error:  # no TPU reachable
+    _cli.fail(_cli.error_message(error))
   try:
     recipe = training.load_recipe(FLAGS.config, FLAGS.params_override)
   except (OSError, ValueError) as error:
-    raise app.UsageError(f"--config {FLAGS.config}: {error}") from None
+    _cli.fail(f"--config {FLAGS.config}: {_cli.error_message(error)}")
   if FLAGS.data_dir is not None:
-    recipe.data.data_dir = FLAGS.data_dir
+    if data.dataset_info(recipe.data.dataset).uses_data_dir:
+      recipe.data.data_dir = FLAGS.data_dir
+    else:
+      _cli.warn_ignored_flag("data_dir", f"{recipe.data.dataset} needs no "
+                             f"files")
   metrics = training.train(recipe, FLAGS.model_dir, verbose=FLAGS.verbose,
                            strategy=strategy)
   print(f"{recipe.model.name}: top-1 {metrics['top1']:.4f}, top-5 "
@@ -72,4 +74,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  _cli.run(main)

@@ -32,17 +32,21 @@ class DatasetInfo:
     image_size: side of the square images fed to the model by default.
     channels: image channels (3 for RGB, 1 for digits).
     splits: the split names `make_dataset` accepts.
+    uses_data_dir: whether `make_dataset` reads `data_dir` (False for
+      digits, shipped with scikit-learn).
   """
   name: str
   num_classes: int
   image_size: int
   channels: int
   splits: Tuple[str, ...]
+  uses_data_dir: bool = True
 
 
 _INFOS = {
     info.name: info for info in (
-        DatasetInfo("digits", 10, 8, 1, ("train", "test")),
+        DatasetInfo("digits", 10, 8, 1, ("train", "test"),
+                    uses_data_dir=False),
         DatasetInfo("imagenet", 1000, 224, 3, ("train", "validation")),
         DatasetInfo("cifar10", 10, 32, 3, ("train", "test")),
         DatasetInfo("cifar100", 100, 32, 3, ("train", "test")),

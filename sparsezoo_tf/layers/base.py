@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
+from sparsezoo_tf import keras_compat
 from sparsezoo_tf import ops
 
 IntPair = Union[int, Sequence[int]]
@@ -71,7 +72,12 @@ class _PackedInitializer(keras.initializers.Initializer):
     return tf.gather(tf.reshape(dense, [-1]), self.plan.packed_index)
 
 
-class SparseConv2DBase(keras.layers.Layer):
+class Layer(keras_compat.RefusesKeras3, keras.layers.Layer):
+  """The base of every layer of the package: a `tf_keras` layer that refuses
+  Keras 3 objects with one clear error (see `sparsezoo_tf.keras_compat`)."""
+
+
+class SparseConv2DBase(Layer):
   """Base class: a 2-D convolution (NHWC) whose kernel support is a plan.
 
   Subclasses implement `make_plan(in_channels)` and extend `get_config`.

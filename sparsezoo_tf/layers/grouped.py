@@ -11,7 +11,7 @@ from sparsezoo_tf.layers import base
 
 
 @keras.utils.register_keras_serializable(package="sparsezoo_tf")
-class ChannelShuffle(keras.layers.Layer):
+class ChannelShuffle(base.Layer):
   """The interleaving permutation between group convolutions (paper 002,
   section 3.2): channels viewed as [groups, n] are transposed to
   [n, groups], so that channel i of group g moves to position i * groups + g

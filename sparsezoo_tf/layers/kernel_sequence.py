@@ -110,7 +110,7 @@ def check_widths(steps: Sequence[KernelStep], in_channels: int) -> None:
 
 
 @keras.utils.register_keras_serializable(package="sparsezoo_tf")
-class KernelSequence(keras.layers.Layer):
+class KernelSequence(base.Layer):
   """A sequence of basic sparse kernels, each followed by batch norm.
 
   Group steps run through the sparse op (`GroupConv2D`, with the channel

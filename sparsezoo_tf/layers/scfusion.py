@@ -13,7 +13,7 @@ def _copy(initializer):
 
 
 @keras.utils.register_keras_serializable(package="sparsezoo_tf")
-class SCFusion(keras.layers.Layer):
+class SCFusion(base.Layer):
   """The scFusion module (paper 003, section 3.2, Fig. 2).
 
   Two SC convolutions with n = filters / alpha kernels each run on the same

@@ -8,6 +8,7 @@ registered entry point as an attribute (`sparsezoo_tf.models.resnet50_sc`).
 """
 
 from sparsezoo_tf.models import registry
+from sparsezoo_tf.models.common import ZooModel
 from sparsezoo_tf.models.convs import ConvPolicy
 from sparsezoo_tf.models.convs import make_policy
 from sparsezoo_tf.models.preprocessing import preprocess_input
@@ -24,7 +25,7 @@ from sparsezoo_tf.models.weights import WeightsEntry
 __all__ = [
     "ConvPolicy", "ModelInfo", "PaperRow", "WeightsEntry", "create_model",
     "list_models", "list_weights", "make_policy", "model_info",
-    "preprocess_input", "register_model", "register_weights",
+    "preprocess_input", "register_model", "register_weights", "ZooModel",
 ]
 
 _SUBMODULES = ("common", "convs", "families", "preprocessing", "registry",

@@ -4,14 +4,49 @@
 extraction by level and loading weights.
 """
 
+import importlib
 from typing import Dict, Optional, Sequence, Tuple
 
 import tensorflow as tf
 import tf_keras as keras
 
+from sparsezoo_tf import keras_compat
 from sparsezoo_tf.models import weights as weights_lib
 
 POOLINGS = (None, "avg", "max")
+
+
+@keras.utils.register_keras_serializable(
+    package=keras_compat.PACKAGE, name=keras_compat.ZOO_MODEL_CLASS)
+class ZooModel(keras_compat.RefusesKeras3, keras.Model):
+  """The class of the zoo's models: a `tf_keras` functional model,
+  `ZooModel(inputs, outputs, name=...)`, registered as
+  "sparsezoo_tf>ZooModel".
+
+  Its `.keras` files name the package at the top of their config, so that
+  `tf_keras.models.load_model` imports `sparsezoo_tf` itself when it is
+  installed (and says that `sparsezoo_tf...` cannot be imported when it is
+  not), and Keras 3 refuses them with `keras_compat.KERAS3_MESSAGE`. It
+  refuses Keras 3 inputs as the package's layers do.
+  """
+
+  @classmethod
+  def from_config(cls, config, custom_objects=None):
+    # The families register their own blocks (e.g. SpatialSCAnyWidth); a
+    # file loaded right after `import sparsezoo_tf` (which does not import
+    # them) may use them.
+    importlib.import_module("sparsezoo_tf.models.families")
+    return super().from_config(config, custom_objects=custom_objects)
+
+
+# Saved files store the class's `__name__`: the legacy .h5 format as the
+# only name of the model's class, and the .keras format beside the module
+# that tf_keras imports and looks the name up in when the class is not
+# registered yet. Named like its registration, an .h5 file loaded without
+# the package fails with "Unknown layer: 'sparsezoo_tf>ZooModel'" (naming
+# the package), and a .keras file loads after tf_keras imports this module.
+ZooModel.__name__ = f"{keras_compat.PACKAGE}>{keras_compat.ZOO_MODEL_CLASS}"
+globals()[ZooModel.__name__] = ZooModel
 
 
 def check_arguments(model_name: str, weights: Optional[str],
@@ -54,7 +89,7 @@ def image_input(input_tensor, input_shape: Optional[Sequence[int]],
 
   Args:
     input_tensor: an optional Keras tensor (or a tensor to wrap) to use as
-      the input.
+      the input; a Keras 3 tensor raises `keras_compat.KerasVersionError`.
     input_shape: optional (rows, cols, channels); rows/cols may be None
       unless `fixed_size`.
     default_shape: used when neither is given.
@@ -62,6 +97,7 @@ def image_input(input_tensor, input_shape: Optional[Sequence[int]],
     fixed_size: the head needs exactly `default_shape` (a flattening FC
       head); any other shape is an error.
   """
+  keras_compat.check_not_keras3(input_tensor, "input_tensor")
   if input_shape is None and input_tensor is not None:
     shape = tuple(keras.backend.int_shape(input_tensor)[1:])
   else:
@@ -113,9 +149,9 @@ def finish(inputs, outputs, name: str, endpoints: Dict[str, tf.Tensor],
   """Builds the model (or its feature extractor: outputs {level: tensor},
   Model Garden's `endpoints`) and loads the weights."""
   if features_only:
-    model = keras.Model(inputs, dict(endpoints), name=f"{name}_features")
+    model = ZooModel(inputs, dict(endpoints), name=f"{name}_features")
   else:
-    model = keras.Model(inputs, outputs, name=name)
+    model = ZooModel(inputs, outputs, name=name)
   model.endpoint_names = tuple(endpoints)
   if resolved is not None:
     weights_lib.load_into(model, resolved)

@@ -7,7 +7,7 @@ from sparsezoo_tf.layers import base as layers_base
 
 
 @keras.utils.register_keras_serializable(package="sparsezoo_tf")
-class ZeroPadShortcut(keras.layers.Layer):
+class ZeroPadShortcut(layers_base.Layer):
   """The parameter-free identity of a block that strides and widens:
   every `strides`-th position, padded with zero channels (ResNet's option A).
 

@@ -1,20 +1,29 @@
 """The zoo as a table: parameters, multiply-adds, the papers' values, and
-ratios to each model's dense baseline, including measured CPU latency.
+ratios to each model's dense baseline, including measured CPU latency; the
+table of the registered weights; and the README's generated tables.
 
 Latency ratios divide by the dense baseline measured in the same run, the
 two models taking turns (`ops.benchmark.time_interleaved`), minimum of
 several runs: the only honest way on a shared, noisy machine.
+
+README.md's tables of the zoo, of its latency and of the digits weights are
+generated: each lives between `<!-- key: begin -->` / `<!-- key: end -->`
+markers, `README_TABLES[key]` says how it is made, and
+`python tools/model_table.py --readme key` rewrites it
+(`tests/test_readme.py` fails when one drifts from what this module writes).
 """
 
 import contextlib
 import dataclasses
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 from sparsezoo_tf import analysis
+from sparsezoo_tf import data
 from sparsezoo_tf.models import registry
+from sparsezoo_tf.models import weights as weights_lib
 from sparsezoo_tf.ops import benchmark
 
 
@@ -145,3 +154,130 @@ def to_markdown(rows: Sequence[ZooRow], batches: Sequence[int] = ()) -> str:
     cells += [_ratio(row.latency_ratio.get(b)) for b in batches]
     lines.append("| " + " | ".join(cells) + " |")
   return "\n".join(lines)
+
+
+def latency_markdown(rows: Sequence[ZooRow], batches: Sequence[int]) -> str:
+  """The latency table: one line per row that has a baseline, with its
+  ratios to the baseline only (a latency the rows do not carry is
+  blank)."""
+  header = (["model", "scheme", "baseline", "params / baseline",
+             "FLOPs / baseline"] +
+            [f"latency b{b} / baseline" for b in batches])
+  lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+  for row in rows:
+    if row.baseline:
+      cells = [row.name, row.scheme, row.baseline, _ratio(row.params_ratio),
+               _ratio(row.flops_ratio)]
+      cells += [_ratio(row.latency_ratio.get(b)) for b in batches]
+      lines.append("| " + " | ".join(cells) + " |")
+  return "\n".join(lines)
+
+
+def weights_markdown(entries: Sequence[weights_lib.WeightsEntry],
+                     split: str = "test") -> str:
+  """The table of registered weights files: name, scheme, trainable
+  parameters and the top-1 accuracy their recipe measured on `split` of
+  their dataset (as a fraction and as correct / examples)."""
+  lines = [f"| weights | scheme | params | {split} top-1 |",
+           "|---|---|---:|---:|"]
+  for entry in entries:
+    if "top1" not in entry.metrics:
+      raise ValueError(f"weights {entry.name!r} of {entry.model!r} have no "
+                       f"measured top1 to list; register them with "
+                       f"metrics={{'top1': ...}}")
+    top1 = entry.metrics["top1"]
+    examples = data.num_examples(entry.dataset, split)
+    lines.append(
+        f"| `{entry.model}` \"{entry.name}\" | "
+        f"{registry.model_info(entry.model).scheme} | "
+        f"{model_cost(entry.model).params:,} | "
+        f"{top1:.4f} ({round(top1 * examples)}/{examples}) |")
+  return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadmeTable:
+  """How one of README.md's generated tables is made.
+
+  Attributes:
+    kind: "zoo" (`to_markdown`), "latency" (`latency_markdown`: the models
+      with a baseline) or "weights" (`weights_markdown`: the models'
+      registered weights files on `dataset`).
+    patterns: shell patterns of the model names (`select`).
+    batches: batch sizes of the latency columns.
+    repeats: timed runs per latency (minimum).
+    dataset: the weights' dataset (kind "weights").
+  """
+  kind: str
+  patterns: Tuple[str, ...] = ("*",)
+  batches: Tuple[int, ...] = ()
+  repeats: int = 3
+  dataset: Optional[str] = None
+
+
+README_TABLES = {
+    # Every model: minutes to count (every model built in a throwaway graph).
+    "zoo_table": ReadmeTable("zoo"),
+    # The models small enough to time on 2 cores in a few minutes.
+    "zoo_latency": ReadmeTable(
+        "latency", patterns=("densenet40_cifar_scfusion*", "digits_cnn_*",
+                             "igcv1_c48_d20", "igcv2_c64_d20",
+                             "resnet18_cifar_psc*", "resnet32_cifar_*",
+                             "vgg16_cifar_psc*", "xception_c35_d20"),
+        batches=(1, 8), repeats=3),
+    "digits_weights": ReadmeTable("weights", patterns=("digits_cnn*",),
+                                  dataset="digits"),
+}
+
+
+def _readme_spec(key: str) -> ReadmeTable:
+  if key not in README_TABLES:
+    raise ValueError(f"README.md has no generated table {key!r}; the tables "
+                     f"are {sorted(README_TABLES)}")
+  return README_TABLES[key]
+
+
+def readme_models(key: str) -> List[str]:
+  """The models, in registry order, whose lines README table `key` has."""
+  spec = _readme_spec(key)
+  names = select(spec.patterns)
+  if spec.kind == "latency":
+    return [n for n in names if registry.model_info(n).baseline]
+  if spec.kind == "weights":
+    with_files = {e.model for e in weights_lib.list_weights()
+                  if e.available and e.dataset == spec.dataset}
+    return [n for n in names if n in with_files]
+  return names
+
+
+def readme_table(key: str, names: Optional[Sequence[str]] = None,
+                 measure: bool = True) -> str:
+  """README table `key` as `tools/model_table.py --readme key` writes it.
+
+  Args:
+    key: a key of `README_TABLES`.
+    names: only these models' lines (default: `readme_models(key)`); the
+      drift test recomputes a cheap subset this way.
+    measure: time the latency columns (False leaves them blank).
+
+  Returns:
+    The Markdown table, without the section markers.
+  """
+  spec = _readme_spec(key)
+  names = readme_models(key) if names is None else list(names)
+  if spec.kind == "weights":
+    entries = [e for e in weights_lib.list_weights()
+               if e.available and e.dataset == spec.dataset]
+    missing = sorted(set(names) - {e.model for e in entries})
+    if missing:
+      raise ValueError(f"no {spec.dataset} weights file is registered for "
+                       f"{missing}; README table {key!r} lists "
+                       f"{readme_models(key)}")
+    return weights_markdown(sorted((e for e in entries if e.model in names),
+                                   key=lambda e: (names.index(e.model),
+                                                  e.name)))
+  batches = spec.batches if measure else ()
+  rows = zoo_rows(names, batches, spec.repeats)
+  if spec.kind == "latency":
+    return latency_markdown(rows, spec.batches)
+  return to_markdown(rows)

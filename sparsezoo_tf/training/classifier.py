@@ -5,9 +5,10 @@ optimizer are created under the strategy's scope and `fit` distributes the
 datasets (the recipe's batch size is the global batch). With a `model_dir`,
 the run backs up its training state (`BackupAndRestore`) so that the same
 call after an interruption continues from the last backup, writes
-TensorBoard logs, and ends with weights.h5 and metrics.json (top-1 / top-5
-on the dataset's evaluation split, the number of optimizer steps, the
-recipe); see `runs` for the folder's layout.
+TensorBoard logs, and ends with weights.h5, its SHA-256 record
+weights.h5.sha256 (checked when the file is loaded by path) and
+metrics.json (top-1 / top-5 on the dataset's evaluation split, the number
+of optimizer steps, the recipe); see `runs` for the folder's layout.
 """
 
 import math
@@ -21,6 +22,7 @@ import tf_keras as keras
 from sparsezoo_tf import data as data_lib
 from sparsezoo_tf import evaluation
 from sparsezoo_tf import models
+from sparsezoo_tf.models import weights as weights_lib
 from sparsezoo_tf.training import distribute
 from sparsezoo_tf.training import runs
 from sparsezoo_tf.training.optimization import make_optimizer
@@ -98,8 +100,9 @@ def train(recipe: Recipe, model_dir: Optional[str] = None, verbose: int = 1,
   Args:
     recipe: what to train and how.
     model_dir: where the run's files go (see `runs`); a folder holding an
-      unfinished run of the same recipe is resumed. None: nothing is
-      written and nothing can be resumed.
+      unfinished run of the same recipe is resumed. A run that fails
+      before its first backup leaves model_dir as it found it (absent when
+      it was). None: nothing is written and nothing can be resumed.
     verbose: Keras `fit` verbosity (1: progress bar, 2: a line per epoch).
     strategy: a `tf.distribute.Strategy` (`distribute.make_strategy`);
       None for the default one.
@@ -115,8 +118,20 @@ def train(recipe: Recipe, model_dir: Optional[str] = None, verbose: int = 1,
   Raises:
     ValueError: the recipe cannot be trained as written, or `model_dir`
       holds an unfinished run of another recipe.
+    NotADirectoryError: `model_dir` is a file.
   """
   strategy = strategy or tf.distribute.get_strategy()
+  if model_dir:
+    runs.check_model_dir(model_dir)
+  if not model_dir or not distribute.is_chief(strategy):
+    return _train(recipe, model_dir, verbose, strategy)
+  with runs.removed_on_early_failure(model_dir):
+    return _train(recipe, model_dir, verbose, strategy)
+
+
+def _train(recipe: Recipe, model_dir: Optional[str], verbose: int,
+           strategy: tf.distribute.Strategy) -> Dict[str, Any]:
+  """`train` after its checks."""
   t, d = recipe.training, recipe.data
   chief = distribute.is_chief(strategy)
   resuming = bool(model_dir) and runs.check_resumable(model_dir, recipe)
@@ -263,14 +278,19 @@ def _final_model(model: keras.Model, strategy) -> keras.Model:
 def _write_outputs(model_dir: str, model: keras.Model,
                    metrics: Dict[str, Any], recipe: Recipe,
                    strategy) -> None:
-  """weights.h5 and metrics.json (the chief's in model_dir, the other
-  workers' in model_dir/<worker>); the chief then removes the backup."""
+  """weights.h5 with its SHA-256 record weights.h5.sha256, and
+  metrics.json (the chief's in model_dir, the other workers' in
+  model_dir/<worker>); the chief then removes the backup."""
   chief = distribute.is_chief(strategy)
   folder = (model_dir if chief else
             os.path.join(model_dir, distribute.worker_name(strategy)))
   os.makedirs(folder, exist_ok=True)
-  runs.atomic_write(os.path.join(folder, runs.WEIGHTS),
+  weights = os.path.join(folder, runs.WEIGHTS)
+  runs.atomic_write(weights,
                     lambda p: model.save_weights(p, save_format="h5"))
+  # Its SHA-256 record (weights.h5.sha256), which loading it by path checks.
+  runs.write_text(weights + weights_lib.RECORD_SUFFIX,
+                  weights_lib.sha256_record(weights))
   runs.write_json(os.path.join(folder, runs.METRICS),
                   {**metrics, "recipe": recipe.as_dict()})
   if chief:

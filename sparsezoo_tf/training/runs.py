@@ -9,12 +9,15 @@
                               in a multi-worker run
 
 Files are written to a temporary name and renamed, so that an interrupted
-run never leaves a half-written one.
+run never leaves a half-written one; a run that fails before its first
+backup leaves model_dir as it found it (`removed_on_early_failure`).
 """
 
+import contextlib
 import json
 import os
-from typing import Any, Callable, Dict
+import shutil
+from typing import Any, Callable, Dict, Iterator, Set
 
 from sparsezoo_tf.training import recipe as recipe_lib
 
@@ -35,6 +38,14 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
   finally:
     if os.path.exists(temporary):
       os.remove(temporary)
+
+
+def write_text(path: str, text: str) -> None:
+  """Writes `text` to `path`, atomically."""
+  def write(temporary):
+    with open(temporary, "w") as stream:
+      stream.write(text)
+  atomic_write(path, write)
 
 
 def write_json(path: str, value: Any) -> None:
@@ -75,6 +86,62 @@ def run_weights(model_dir: str) -> str:
   if not os.path.isfile(path):
     raise FileNotFoundError(f"{model_dir} has no {WEIGHTS}")
   return path
+
+
+def check_model_dir(model_dir: str) -> None:
+  """Raises NotADirectoryError when `model_dir` exists and is not a
+  folder."""
+  if os.path.exists(model_dir) and not os.path.isdir(model_dir):
+    raise NotADirectoryError(
+        f"model_dir {model_dir} is a file; give the path of a folder (it is "
+        f"created when missing)")
+
+
+def has_backup(model_dir: str) -> bool:
+  """Whether model_dir/backup holds a file (a run to resume)."""
+  return any(files for _, _, files in os.walk(os.path.join(model_dir,
+                                                           BACKUP)))
+
+
+def _contents(folder: str) -> Set[str]:
+  """Paths of everything under `folder` (relative to it)."""
+  paths = set()
+  for parent, folders, files in os.walk(folder):
+    for name in folders + files:
+      paths.add(os.path.relpath(os.path.join(parent, name), folder))
+  return paths
+
+
+@contextlib.contextmanager
+def removed_on_early_failure(model_dir: str) -> Iterator[None]:
+  """Undoes what the block wrote to `model_dir` when it raises (or is
+  interrupted) before model_dir/backup holds a file: removes the folder
+  when the block created it, else the files and folders it added, and puts
+  back the recipe.json that was there. A run with a backup is left as it
+  is, to be resumed."""
+  existed = os.path.isdir(model_dir)
+  before = _contents(model_dir) if existed else set()
+  recipe_path = os.path.join(model_dir, RECIPE)
+  recipe_text = None
+  if os.path.isfile(recipe_path):
+    with open(recipe_path) as stream:
+      recipe_text = stream.read()
+  try:
+    yield
+  except BaseException:
+    if os.path.isdir(model_dir) and not has_backup(model_dir):
+      if not existed:
+        shutil.rmtree(model_dir, ignore_errors=True)
+      else:
+        for path in sorted(_contents(model_dir) - before, reverse=True):
+          path = os.path.join(model_dir, path)
+          if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+          elif os.path.lexists(path):
+            os.remove(path)
+        if recipe_text is not None:
+          write_text(recipe_path, recipe_text)
+    raise
 
 
 def check_resumable(model_dir: str, recipe: recipe_lib.Recipe) -> bool:

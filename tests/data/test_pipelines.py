@@ -12,16 +12,18 @@ import data_checks
 pytestmark = pytest.mark.single_path
 
 
-@pytest.mark.parametrize("name, num_classes, size, channels, splits", [
-    ("digits", 10, 8, 1, ("train", "test")),
-    ("imagenet", 1000, 224, 3, ("train", "validation")),
-    ("cifar10", 10, 32, 3, ("train", "test")),
-    ("cifar100", 100, 32, 3, ("train", "test")),
-    ("tiny_imagenet", 200, 64, 3, ("train", "validation")),
-])
-def test_dataset_info(name, num_classes, size, channels, splits):
+@pytest.mark.parametrize(
+    "name, num_classes, size, channels, splits, uses_data_dir", [
+        ("digits", 10, 8, 1, ("train", "test"), False),
+        ("imagenet", 1000, 224, 3, ("train", "validation"), True),
+        ("cifar10", 10, 32, 3, ("train", "test"), True),
+        ("cifar100", 100, 32, 3, ("train", "test"), True),
+        ("tiny_imagenet", 200, 64, 3, ("train", "validation"), True),
+    ])
+def test_dataset_info(name, num_classes, size, channels, splits,
+                      uses_data_dir):
   assert data.dataset_info(name) == data.DatasetInfo(
-      name, num_classes, size, channels, splits)
+      name, num_classes, size, channels, splits, uses_data_dir)
 
 
 def test_unknown_dataset_lists_the_known_ones():

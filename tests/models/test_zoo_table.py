@@ -121,3 +121,30 @@ def test_speed_targets_and_paper_rows_reject_nonsense():
     models.PaperRow("000", "Table 8", "x", params=1.0, params_unit=-1.0)
   with pytest.raises(ValueError, match="params_counted must be one of"):
     models.PaperRow("000", "Table 8", "x", params=1.0, params_counted="bn")
+
+
+def test_latency_table_has_the_models_with_a_baseline_and_their_ratios():
+  rows = [zoo_table.ZooRow("net", "dense", 100, 1000),
+          zoo_table.ZooRow("net_sc", "sc", 50, 250, baseline="net",
+                           params_ratio=0.5, flops_ratio=0.25,
+                           latency_ratio={1: 2.0})]
+  lines = zoo_table.latency_markdown(rows, [1, 8]).splitlines()
+  assert lines[0] == ("| model | scheme | baseline | params / baseline | "
+                      "FLOPs / baseline | latency b1 / baseline | "
+                      "latency b8 / baseline |")
+  assert lines[2:] == ["| net_sc | sc | net | 0.500 | 0.250 | 2.000 |  |"]
+
+
+def test_readme_tables_name_an_unknown_table_and_missing_weights():
+  with pytest.raises(ValueError, match="no generated table 'zoo'; the "
+                     "tables are"):
+    zoo_table.readme_table("zoo")
+  with pytest.raises(ValueError, match=r"no digits weights file is "
+                     r"registered for \['resnet18'\]"):
+    zoo_table.readme_table("digits_weights", names=["digits_cnn", "resnet18"])
+  entry = models.WeightsEntry(
+      model="digits_cnn", name="x", file_name="x.h5", sha256="0" * 64,
+      dataset="digits", classes=10, input_shape=(8, 8, 1), recipe="r.yaml")
+  with pytest.raises(ValueError, match="weights 'x' of 'digits_cnn' have no "
+                     "measured top1"):
+    zoo_table.weights_markdown([entry])

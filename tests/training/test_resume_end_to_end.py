@@ -72,7 +72,7 @@ def test_killed_run_resumes_to_the_steps_of_an_uninterrupted_run(tmp_path):
   assert resumed["initial_step"] % EVERY == 0
   for run_dir in (killed_dir, tmp_path / "uninterrupted"):
     assert sorted(os.listdir(run_dir)) == ["logs", "metrics.json",
-                                           "weights.h5"]
+                                           "weights.h5", "weights.h5.sha256"]
   # Two epochs of digits (the BN statistics lag): well above chance, and
   # the last epoch's loss close to the uninterrupted run's (the data order
   # after the restart differs).

@@ -27,6 +27,27 @@ def environment(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
   return env
 
 
+def user_environment(extra: Optional[Dict[str, str]] = None
+                     ) -> Dict[str, str]:
+  """The environment of a user who set nothing: TensorFlow's log level and
+  SPARSEZOO_VERBOSE unset (the tools choose what is logged)."""
+  env = dict(os.environ)
+  for name in ("TF_CPP_MIN_LOG_LEVEL", "SPARSEZOO_VERBOSE", "TF_CONFIG"):
+    env.pop(name, None)
+  env.update(extra or {})
+  return env
+
+
+def run_tool(tool: str, *flags: str, env: Optional[Dict[str, str]] = None,
+             timeout: float = 300) -> subprocess.CompletedProcess:
+  """Runs tools/<tool>.py with `flags` in `user_environment()` (or `env`),
+  whatever its exit status."""
+  return subprocess.run(
+      [PYTHON, os.path.join(ROOT, "tools", f"{tool}.py"), *flags], cwd=ROOT,
+      env=env or user_environment(), capture_output=True, text=True,
+      timeout=timeout, check=False)
+
+
 def train_command(model_dir, config: str = "digits_cnn_sc.yaml",
                   overrides: str = "", *flags: str) -> List[str]:
   command = [PYTHON, TRAIN, "--config",
