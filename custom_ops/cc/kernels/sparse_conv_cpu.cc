@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <vector>
 
 #include "Eigen/Core"
@@ -515,14 +516,16 @@ absl::Status SparseConvBackpropFilter<CPUDevice, float>::operator()(
   }
 
   // Each part of the rows accumulates its own copy of every group's
-  // gradient; the copies are summed at the end.
+  // gradient; the copies are summed at the end in the order of their rows,
+  // not in the order the parts finish, so that the weight gradient is
+  // bitwise reproducible for a given number of threads.
   std::vector<int64_t> group_offset(call.groups.size() + 1, 0);
   for (size_t i = 0; i < call.groups.size(); ++i) {
     group_offset[i + 1] = group_offset[i] + int64_t{call.groups[i].in_size} *
                                                 call.groups[i].num_cols;
   }
   const int64_t grad_size = group_offset.back();
-  std::vector<std::vector<float>> partials;
+  std::map<int64_t, std::vector<float>> partials;  // by first row
   tensorflow::mutex mu;
   ParallelOverRows(ctx, geo.batch, layout.rows, [&](int64_t r0, int64_t r1) {
     std::vector<float> partial(grad_size, 0.0f);
@@ -546,7 +549,7 @@ absl::Status SparseConvBackpropFilter<CPUDevice, float>::operator()(
       }
     }
     tensorflow::mutex_lock lock(mu);
-    partials.push_back(std::move(partial));
+    partials.emplace(r0, std::move(partial));
   });
 
   std::fill(weights_backprop, weights_backprop + plan.num_weights, 0.0f);
@@ -557,7 +560,7 @@ absl::Status SparseConvBackpropFilter<CPUDevice, float>::operator()(
       for (int i = 0; i < g.in_size; ++i) {
         float* dst = weights_backprop + blk.weight_offset +
                      int64_t{i} * blk.weight_ld;
-        for (const std::vector<float>& partial : partials) {
+        for (const auto& [first_row, partial] : partials) {
           AddTo(dst,
                 partial.data() + group_offset[gi] +
                     int64_t{i} * g.num_cols + item.col,
