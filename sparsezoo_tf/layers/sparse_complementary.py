@@ -16,8 +16,11 @@ class SparseComplementaryConv2D(base.SparseConv2DBase):
     "spatial" (SW-SC): output channel 2m has the "+" kernel (odd linear
       positions and the centre), 2m+1 the complementary "x" kernel (even
       positions), each over all input channels: ceil(k^2/2) C K weights.
-    "channel" (CW-SC): output 2m reads the even input channels, 2m+1 the
-      odd ones, with full k x k kernels: k^2 C K / 2 weights.
+    "channel" (CW-SC): outputs 0 .. K/2-1 read the even input channels,
+      outputs K/2 .. K-1 the odd ones, with full k x k kernels: k^2 C K / 2
+      weights. Writing the two kernel sets to the two output halves is the
+      output reordering paper 000 builds into CW-SC, so that two stacked
+      layers mix all channels (see `patterns.channel_sc`).
     "both": SW-SC and CW-SC in one kernel ("-comb", Table 8).
     "seq_plus" / "seq_cross": every output has the same shape, the layers
       of the sequential "-seq" ablation (Table 4).

@@ -42,7 +42,8 @@ def spatial_sc_plan(kernel_size, in_channels: int,
 @_memoized
 def channel_sc_plan(kernel_size, in_channels: int,
                     out_channels: int) -> SparseConvPlan:
-  """CW-SC (paper 000): even outputs read even inputs, odd read odd."""
+  """CW-SC (paper 000): the first half of the outputs reads the even
+  inputs, the second half the odd ones (`patterns.channel_sc`)."""
   return compile_plan(
       patterns.channel_sc(kernel_size, in_channels, out_channels))
 
