@@ -36,7 +36,9 @@ flags.DEFINE_string("model_dir", None,
                     "Where to write weights, metrics, logs and backups.",
                     required=True)
 flags.DEFINE_string("params_override", "",
-                    "Comma-separated section.key=value overrides.")
+                    "Overrides: comma-separated section.key=value (lists "
+                    "allowed: training.boundaries=[30,60,90]), a YAML/JSON "
+                    "mapping, or a YAML file.")
 flags.DEFINE_string("data_dir", None,
                     "The dataset's folder (overrides data.data_dir).")
 flags.DEFINE_enum("strategy", "default", distribute.STRATEGIES,

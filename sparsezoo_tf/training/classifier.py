@@ -11,12 +11,15 @@ metrics.json (top-1 / top-5 on the dataset's evaluation split, the number
 of optimizer steps, the recipe); see `runs` for the folder's layout.
 """
 
+import contextlib
 import math
 import os
 import shutil
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import tensorflow as tf
+# Op determinism's state and its opposite, which tf.config does not export.
+from tensorflow.python.framework import config as tf_config
 import tf_keras as keras
 
 from sparsezoo_tf import data as data_lib
@@ -60,7 +63,7 @@ def build_model(recipe: Recipe, weights: Optional[str] = None
   Raises:
     ValueError: the model's head does not have the dataset's classes.
   """
-  kwargs = dict(recipe.model.kwargs)
+  kwargs = recipe.model.kwargs.as_dict()
   info = data_lib.dataset_info(recipe.data.dataset)
   if recipe.data.image_size and "input_shape" not in kwargs:
     kwargs["input_shape"] = (recipe.data.image_size,) * 2 + (info.channels,)
@@ -98,7 +101,9 @@ def train(recipe: Recipe, model_dir: Optional[str] = None, verbose: int = 1,
   """Trains the recipe's model.
 
   Args:
-    recipe: what to train and how.
+    recipe: what to train and how. With `training.deterministic`,
+      TensorFlow's op determinism is on while it trains and the process's
+      previous setting is restored afterwards (`op_determinism`).
     model_dir: where the run's files go (see `runs`); a folder holding an
       unfinished run of the same recipe is resumed. A run that fails
       before its first backup leaves model_dir as it found it (absent when
@@ -123,10 +128,33 @@ def train(recipe: Recipe, model_dir: Optional[str] = None, verbose: int = 1,
   strategy = strategy or tf.distribute.get_strategy()
   if model_dir:
     runs.check_model_dir(model_dir)
-  if not model_dir or not distribute.is_chief(strategy):
-    return _train(recipe, model_dir, verbose, strategy)
-  with runs.removed_on_early_failure(model_dir):
-    return _train(recipe, model_dir, verbose, strategy)
+  with op_determinism(recipe.training.deterministic):
+    if not model_dir or not distribute.is_chief(strategy):
+      return _train(recipe, model_dir, verbose, strategy)
+    with runs.removed_on_early_failure(model_dir):
+      return _train(recipe, model_dir, verbose, strategy)
+
+
+@contextlib.contextmanager
+def op_determinism(enabled: bool) -> Iterator[None]:
+  """TensorFlow's op determinism on inside the block when `enabled` (the
+  process's previous setting is restored on leaving it, also on an error);
+  nothing changes when not.
+
+  Op determinism is process-wide: it makes unseeded random ops raise and
+  slows some GPU kernels, so it is on only while a recipe that asks for
+  it (`training.deterministic`) trains.
+  """
+  if not enabled:
+    yield
+    return
+  previous = tf_config.is_op_determinism_enabled()
+  tf.config.experimental.enable_op_determinism()
+  try:
+    yield
+  finally:
+    if not previous:
+      tf_config.disable_op_determinism()
 
 
 def _train(recipe: Recipe, model_dir: Optional[str], verbose: int,
@@ -139,7 +167,6 @@ def _train(recipe: Recipe, model_dir: Optional[str], verbose: int,
     os.makedirs(model_dir, exist_ok=True)
     runs.write_json(os.path.join(model_dir, runs.RECIPE), recipe.as_dict())
   keras.utils.set_random_seed(t.seed)
-  tf.config.experimental.enable_op_determinism()
   info = data_lib.dataset_info(d.dataset)
   train_split, eval_split = info.splits[0], info.splits[-1]
   train_set, steps, repeat = _train_dataset(recipe, train_split, strategy)

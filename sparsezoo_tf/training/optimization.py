@@ -46,7 +46,7 @@ class EpochSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
   def get_config(self):
     return {"steps_per_epoch": self.steps_per_epoch,
-            **{k: v for k, v in vars(self.training).items()}}
+            **self.training.as_dict()}
 
 
 def make_optimizer(training: TrainingSection,

@@ -1,5 +1,6 @@
-"""Training recipes: YAML files in configs/classification/, overridable
-with `--params_override "training.epochs=3,data.batch_size=32"`.
+"""Training recipes: YAML files in configs/classification/, read into TF
+Model Garden configs (`official.modeling.hyperparams`) and overridable as
+Model Garden's `--params_override`:
 
     model:    {name: digits_cnn_sc, kwargs: {}}
     data:     {dataset: digits, batch_size: 64, data_dir: "", image_size: 0}
@@ -7,17 +8,30 @@ with `--params_override "training.epochs=3,data.batch_size=32"`.
                momentum: 0.9, nesterov: true, weight_decay: 5.0e-4,
                schedule: cosine, boundaries: [], decay_rate: 0.1,
                warmup_epochs: 0, label_smoothing: 0.0, seed: 0,
-               mixed_precision: false, checkpoint_every_steps: 0}
+               mixed_precision: false, checkpoint_every_steps: 0,
+               deterministic: false}
+
+Overrides are "section.key=value" pairs separated by commas (values may be
+lists, `training.boundaries=[30,60,90]`, or YAML mappings), a YAML/JSON
+mapping (`{model: {kwargs: {classes: 7, input_shape: [8, 8, 1]}}}`) or the
+path of a YAML file. A mapping given for a section (or `model.kwargs`) is
+merged into it.
 
 Unknown sections or keys, values of the wrong type and settings that
-cannot work are errors naming the key.
+cannot work are errors (`ConfigError`, a ValueError) naming the key.
+`CheckedConfig` is the type-checked Model Garden `Config` that the recipe's
+sections derive from; other tasks' configs derive from it too.
 """
 
 import dataclasses
 import typing
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Sequence, Union
 
+import tensorflow as tf
 import yaml
+
+from official.modeling.hyperparams import base_config
+from official.modeling.hyperparams import params_dict
 
 from sparsezoo_tf.data.pipelines import DATASETS
 
@@ -25,14 +39,153 @@ OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "cosine", "step")
 
 
-@dataclasses.dataclass
-class ModelSection:
-  name: str
-  kwargs: Dict[str, Any] = dataclasses.field(default_factory=dict)
+class ConfigError(ValueError):
+  """An unknown key, or a value of the wrong type, in a config.
+
+  Attributes:
+    key: the dotted key ("training.epochs", "training.boundaries[1]").
+    problem: what is wrong with it.
+  """
+
+  def __init__(self, path: Sequence[str], problem: str):
+    self.path = tuple(path)
+    self.key = ".".join(self.path)
+    self.problem = problem
+    super().__init__(f"recipe key {self.key} {problem}")
+
+  def under(self, section: str) -> "ConfigError":
+    """The same error for the key seen from the section above."""
+    return ConfigError((section,) + self.path, self.problem)
+
+
+def _type_name(annotation) -> str:
+  if typing.get_args(annotation):  # List[int], not List
+    return str(annotation).replace("typing.", "")
+  return getattr(annotation, "__name__", str(annotation))
+
+
+def _checked(path: Sequence[str], value: Any, annotation) -> Any:
+  """`value` checked against a field's type annotation. An int is a float
+  too, and so is a string that reads as one (YAML reads "1e-3" as a
+  string). Raises ConfigError naming the key."""
+  origin = typing.get_origin(annotation) or annotation
+  args = typing.get_args(annotation)
+  if origin is Union:
+    if value is None and type(None) in args:
+      return value
+    inner = [a for a in args if a is not type(None)]
+    if len(inner) == 1:
+      return _checked(path, value, inner[0])
+    return value
+  if annotation is Any:
+    return value
+  if isinstance(origin, type) and issubclass(origin, params_dict.ParamsDict):
+    if isinstance(value, (dict, params_dict.ParamsDict)):
+      return value
+    raise ConfigError(path, f"is a section: it takes a mapping of keys, got "
+                      f"{value!r} ({type(value).__name__})")
+  if origin is float and not isinstance(value, bool):
+    if isinstance(value, int):
+      return float(value)
+    if isinstance(value, str):
+      try:
+        return float(value)
+      except ValueError:
+        pass
+  if origin in (list, tuple) and isinstance(value, (list, tuple)):
+    if not args:
+      return list(value)
+    last = path[-1] if path else ""
+    return [_checked(tuple(path[:-1]) + (f"{last}[{i}]",), item, args[0])
+            for i, item in enumerate(value)]
+  valid = isinstance(value, origin) and not (
+      origin is int and isinstance(value, bool))
+  if not valid:
+    raise ConfigError(path, f"must be {_type_name(annotation)}, got "
+                      f"{value!r} ({type(value).__name__})")
+  return value
 
 
 @dataclasses.dataclass
-class DataSection:
+class CheckedConfig(base_config.Config):
+  """A Model Garden `Config` whose fields are type-checked when set (by the
+  constructor, `override` or assignment) and whose unknown keys and
+  ill-typed values raise `ConfigError` naming the dotted key, rather than
+  Model Garden's KeyError."""
+
+  # Whether keys other than the fields are accepted (free-form sections).
+  _FREE_FORM = False
+
+  def __setattr__(self, k, v):
+    if (not self._FREE_FORM and k not in self.RESERVED_ATTR and
+        k not in self._get_annotations() and k not in ("BUILDER",
+                                                       "_BUILDER")):
+      raise ConfigError((k,), f"is unknown; known keys here: "
+                        f"{', '.join(self._known_keys())}")
+    super().__setattr__(k, v)
+
+  def _set(self, k, v):
+    annotation = self._get_annotations().get(k)
+    if annotation is not None:
+      v = _checked((k,), v, annotation)
+    try:
+      super()._set(k, v)
+    except TypeError as error:  # Model Garden's unsupported values
+      raise ConfigError((k,), f"has an unsupported value {v!r}: "
+                        f"{error}") from None
+
+  def _known_keys(self) -> List[str]:
+    return sorted(k for k in self.__dict__ if k not in self.RESERVED_ATTR)
+
+  def _override(self, override_dict, is_strict=True):
+    if isinstance(override_dict, params_dict.ParamsDict):
+      override_dict = override_dict.as_dict()
+    if not isinstance(override_dict, dict):
+      raise ConfigError((), f"must be a mapping of keys, got "
+                        f"{override_dict!r}")
+    for k, v in sorted(override_dict.items()):
+      if not isinstance(k, str) or k in self.RESERVED_ATTR:
+        raise ConfigError((str(k),), "is not a valid key")
+      if is_strict and k not in self.__dict__:
+        raise ConfigError((k,), f"is unknown; known keys here: "
+                          f"{', '.join(self._known_keys())}")
+      section = self.__dict__.get(k)
+      if isinstance(section, params_dict.ParamsDict) and isinstance(
+          v, (dict, params_dict.ParamsDict)):
+        try:
+          super()._override({k: v}, is_strict)
+        except ConfigError as error:
+          raise error.under(k) from None
+      else:
+        super()._override({k: v}, is_strict)  # `_set` names the key
+
+
+@dataclasses.dataclass
+class ModelKwargs(CheckedConfig):
+  """Free-form keyword arguments of the model's entry point (`classes`,
+  `input_shape`, `stem_strides`, ...): any key is accepted, and a mapping
+  given for it is merged into it; `create_model` checks them."""
+
+  _FREE_FORM = True
+
+  def __eq__(self, other):
+    return (isinstance(other, ModelKwargs) and
+            self.as_dict() == other.as_dict())
+
+  def _override(self, override_dict, is_strict=True):
+    del is_strict  # the model's entry point knows its arguments
+    super()._override(override_dict, is_strict=False)
+
+
+@dataclasses.dataclass
+class ModelSection(CheckedConfig):
+  """The registered model (`models.create_model(name, **kwargs)`)."""
+  name: str = ""
+  kwargs: ModelKwargs = dataclasses.field(default_factory=ModelKwargs)
+
+
+@dataclasses.dataclass
+class DataSection(CheckedConfig):
   """`data_dir` is the dataset's folder (unused for the embedded digits);
   `image_size` 0 means the model's default input size."""
   dataset: str = "digits"
@@ -42,7 +195,7 @@ class DataSection:
 
 
 @dataclasses.dataclass
-class TrainingSection:
+class TrainingSection(CheckedConfig):
   """Optimizer, schedule and how the run is carried out.
 
   `boundaries` are epochs (step schedule); weight decay is applied to
@@ -50,7 +203,10 @@ class TrainingSection:
   with float32 variables and a float32 softmax (Keras's "mixed_float16"
   policy, with loss scaling). `checkpoint_every_steps` is how often the
   training state is backed up for resuming an interrupted run (0: at the
-  end of every epoch).
+  end of every epoch). `deterministic` turns on TensorFlow's op
+  determinism while the run trains (bitwise repeatable runs on one
+  machine, slower on GPUs; the process's previous setting is restored
+  afterwards).
   """
   epochs: int = 10
   optimizer: str = "sgd"
@@ -66,96 +222,34 @@ class TrainingSection:
   seed: int = 0
   mixed_precision: bool = False
   checkpoint_every_steps: int = 0
+  deterministic: bool = False
 
 
 @dataclasses.dataclass
-class Recipe:
-  model: ModelSection
+class Recipe(CheckedConfig):
+  """A classification recipe: what to train (`model`), on what (`data`)
+  and how (`training`), with a free-text `description` of its source.
+
+  `as_dict()` is the recipe as plain Python values (what model_dir's
+  recipe.json and metrics.json hold); `from_dict` reads it back.
+  """
+  model: ModelSection = dataclasses.field(default_factory=ModelSection)
   data: DataSection = dataclasses.field(default_factory=DataSection)
   training: TrainingSection = dataclasses.field(
       default_factory=TrainingSection)
   description: str = ""
 
-  def as_dict(self) -> Dict[str, Any]:
-    return dataclasses.asdict(self)
-
-
-_SECTIONS = {"model": ModelSection, "data": DataSection,
-             "training": TrainingSection}
-
-
-def _section(name: str, values: Optional[Dict[str, Any]]):
-  cls = _SECTIONS[name]
-  values = dict(values or {})
-  known = {f.name for f in dataclasses.fields(cls)}
-  unknown = sorted(set(values) - known)
-  if unknown:
-    raise ValueError(f"recipe section {name!r} has unknown keys {unknown}; "
-                     f"known: {sorted(known)}")
-  hints = typing.get_type_hints(cls)
-  for key, value in values.items():
-    values[key] = _typed(f"{name}.{key}", value, hints[key])
-  return cls(**values)
-
-
-def _typed(key: str, value: Any, annotation) -> Any:
-  """`value` checked against the field's type. An int is a float too, and
-  so is a string that reads as one (YAML reads "1e-3" as a string)."""
-  origin = typing.get_origin(annotation) or annotation
-  args = typing.get_args(annotation)
-  if origin is float and not isinstance(value, bool):
-    if isinstance(value, int):
-      return float(value)
-    if isinstance(value, str):
-      try:
-        return float(value)
-      except ValueError:
-        pass
-  if origin is list and isinstance(value, list):
-    return [_typed(f"{key}[{i}]", item, args[0]) if args else item
-            for i, item in enumerate(value)]
-  valid = isinstance(value, origin) and not (
-      origin is int and isinstance(value, bool))
-  if not valid:
-    expected = getattr(annotation, "__name__", str(annotation))
-    raise ValueError(f"recipe key {key} must be {expected}, got "
-                     f"{value!r} ({type(value).__name__})")
-  return value
-
-
-def _parse_override(text: str) -> Dict[str, Any]:
-  overrides = {}
-  for item in filter(None, (part.strip() for part in text.split(","))):
-    key, sep, value = item.partition("=")
-    if not sep or "." not in key:
-      raise ValueError(f"override {item!r} must look like section.key=value")
-    overrides[key.strip()] = yaml.safe_load(value)
-  return overrides
-
-
-def from_dict(raw: Dict[str, Any], overrides: str = "") -> Recipe:
-  """A `Recipe` from parsed YAML plus "section.key=value,..." overrides."""
-  if not isinstance(raw, dict) or "model" not in raw:
-    raise ValueError("a recipe is a mapping with at least a 'model' section")
-  unknown = sorted(set(raw) - set(_SECTIONS) - {"description"})
-  if unknown:
-    raise ValueError(f"recipe has unknown sections {unknown}")
-  raw = {k: dict(v) if isinstance(v, dict) else v for k, v in raw.items()}
-  for key, value in _parse_override(overrides).items():
-    section, _, field = key.partition(".")
-    if section not in _SECTIONS:
-      raise ValueError(f"override {key!r}: unknown section {section!r}")
-    raw.setdefault(section, {})[field] = value
-  recipe = Recipe(model=_section("model", raw["model"]),
-                  data=_section("data", raw.get("data")),
-                  training=_section("training", raw.get("training")),
-                  description=str(raw.get("description", "")))
-  _check(recipe)
-  return recipe
+  def validate(self) -> None:
+    """Raises ValueError naming the key of a setting that cannot work."""
+    super().validate()
+    _check(self)
 
 
 def _check(recipe: Recipe) -> None:
   training = recipe.training
+  if not recipe.model.name:
+    raise ValueError("recipe key model.name is missing: a recipe names the "
+                     "registered model it trains")
   if recipe.data.dataset not in DATASETS:
     raise ValueError(f"data.dataset must be one of {DATASETS}, got "
                      f"{recipe.data.dataset!r}")
@@ -163,9 +257,11 @@ def _check(recipe: Recipe) -> None:
     raise ValueError("training.schedule 'step' needs training.boundaries "
                      "(epochs)")
   if training.optimizer not in OPTIMIZERS:
-    raise ValueError(f"training.optimizer must be one of {OPTIMIZERS}")
+    raise ValueError(f"training.optimizer must be one of {OPTIMIZERS}, got "
+                     f"{training.optimizer!r}")
   if training.schedule not in SCHEDULES:
-    raise ValueError(f"training.schedule must be one of {SCHEDULES}")
+    raise ValueError(f"training.schedule must be one of {SCHEDULES}, got "
+                     f"{training.schedule!r}")
   if training.epochs < 1 or recipe.data.batch_size < 1:
     raise ValueError("training.epochs and data.batch_size must be >= 1")
   if training.learning_rate <= 0 or training.weight_decay < 0:
@@ -188,6 +284,54 @@ def _check(recipe: Recipe) -> None:
   if recipe.data.image_size < 0:
     raise ValueError(f"data.image_size must be >= 0 (0: the dataset's "
                      f"size), got {recipe.data.image_size}")
+
+
+def apply_overrides(config: params_dict.ParamsDict,
+                    params_override: str) -> None:
+  """Overrides `config` in place with a `--params_override` value, parsed
+  by Model Garden's `params_dict.override_params_dict`.
+
+  Args:
+    config: a `Recipe` (or any `CheckedConfig`).
+    params_override: "section.key=value,..." (values may be lists,
+      `training.boundaries=[30,60,90]`, or YAML mappings), a YAML/JSON
+      mapping, or the path of a YAML file; "" changes nothing.
+
+  Raises:
+    ConfigError: an unknown key or an ill-typed value.
+    ValueError: `params_override` is none of the above.
+  """
+  if not params_override:
+    return
+  try:
+    params_dict.override_params_dict(config, params_override, is_strict=True)
+  except ConfigError:
+    raise
+  except (yaml.YAMLError, tf.errors.OpError, KeyError, TypeError,
+          ValueError) as error:
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else (
+        type(error).__name__)
+    raise ValueError(
+        f"override {params_override!r} is neither 'section.key=value,...' "
+        f"nor a YAML/JSON mapping nor a YAML file ({detail})") from None
+
+
+def from_dict(raw: Dict[str, Any], overrides: str = "") -> Recipe:
+  """A validated `Recipe` from parsed YAML (or `Recipe.as_dict()`) plus
+  `--params_override`-style `overrides` (see `apply_overrides`).
+
+  Raises:
+    ValueError: an unknown key, an ill-typed value or a setting that
+      cannot work (the message names the key).
+  """
+  if not isinstance(raw, dict):
+    raise ValueError(f"a recipe is a mapping of sections (model, data, "
+                     f"training, description), got {type(raw).__name__}")
+  recipe = Recipe()
+  recipe.override(raw, is_strict=True)
+  apply_overrides(recipe, overrides)
+  recipe.validate()
+  return recipe
 
 
 def load_recipe(path: str, overrides: str = "") -> Recipe:

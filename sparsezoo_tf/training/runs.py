@@ -173,4 +173,7 @@ def _comparable(recipe_dict):
     return recipe_dict
   recipe_dict = json.loads(json.dumps(recipe_dict))
   recipe_dict.get("data", {}).pop("data_dir", None)
+  # How the ops run, not what is trained (and absent from runs started
+  # before the key existed).
+  recipe_dict.get("training", {}).pop("deterministic", None)
   return recipe_dict

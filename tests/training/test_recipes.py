@@ -4,6 +4,7 @@ registered weights entry's recipe command points at a recipe that exists
 and, with its `--params_override`, trains that entry's model."""
 
 import glob
+import json
 import os
 import shlex
 
@@ -11,12 +12,18 @@ import pytest
 
 from sparsezoo_tf import models
 from sparsezoo_tf.training import load_recipe
+from sparsezoo_tf.training import recipe as recipe_lib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 RECIPES = sorted(glob.glob(os.path.join(ROOT, "configs", "classification",
                                         "*.yaml")))
 OVERRIDE_FLAG = "--params_override"
+# How each task folder of configs/ is read; a folder not listed here fails
+# test_every_config_in_configs_loads until its loader is added.
+LOADERS = {"classification": load_recipe}
+CONFIGS = sorted(glob.glob(os.path.join(ROOT, "configs", "**", "*.yaml"),
+                           recursive=True))
 
 
 def _parse_command(command):
@@ -40,11 +47,61 @@ def test_recipes_exist():
           "paper004_tiny_imagenet.yaml"} <= names
 
 
+@pytest.mark.parametrize(
+    "path", CONFIGS, ids=lambda p: os.path.relpath(p, ROOT))
+def test_every_config_in_configs_loads(path):
+  task = os.path.relpath(path, os.path.join(ROOT, "configs")).split(
+      os.sep)[0]
+  assert task in LOADERS, f"no loader for configs/{task}/: add it to LOADERS"
+  LOADERS[task](path)
+
+
 @pytest.mark.parametrize("path", RECIPES, ids=os.path.basename)
 def test_recipe_loads_and_names_a_registered_model(path):
   recipe = load_recipe(path)
   assert recipe.model.name in models.list_models()
   assert recipe.description
+  # What model_dir's recipe.json holds reads back as the same recipe.
+  saved = json.loads(json.dumps(recipe.as_dict()))
+  assert recipe_lib.from_dict(saved).as_dict() == saved
+  # Op determinism only where the shipped weights need it.
+  assert recipe.training.deterministic == os.path.basename(
+      path).startswith("digits_")
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("paper000_imagenet.yaml", {
+        "model": {"name": "resnet50_sc", "kwargs": {"classes": 1000}},
+        "data": {"dataset": "imagenet", "batch_size": 256, "data_dir": "",
+                 "image_size": 0},
+        "training": {"epochs": 110, "optimizer": "sgd",
+                     "learning_rate": 0.1, "momentum": 0.9,
+                     "nesterov": True, "weight_decay": 1e-4,
+                     "schedule": "step",
+                     "boundaries": [30, 60, 85, 95, 105],
+                     "decay_rate": 0.1, "warmup_epochs": 0,
+                     "label_smoothing": 0.0, "seed": 0,
+                     "mixed_precision": False, "checkpoint_every_steps": 0,
+                     "deterministic": False}}),
+    ("paper002_tiny_imagenet.yaml", {
+        "model": {"kwargs": {"classes": 200, "stem_strides": 2,
+                             "input_shape": [64, 64, 3]}},
+        "data": {"dataset": "tiny_imagenet"}}),
+    ("digits_cnn_sc.yaml", {
+        "model": {"name": "digits_cnn_sc", "kwargs": {}},
+        "data": {"dataset": "digits", "batch_size": 64},
+        "training": {"epochs": 30, "learning_rate": 0.05,
+                     "weight_decay": 1e-4, "schedule": "cosine",
+                     "boundaries": [], "warmup_epochs": 1,
+                     "deterministic": True}}),
+])
+def test_recipes_keep_their_values(name, expected):
+  actual = load_recipe(os.path.join(ROOT, "configs", "classification",
+                                    name)).as_dict()
+  for section, values in expected.items():
+    for key, value in values.items():
+      assert actual[section][key] == value, f"{section}.{key}"
+      assert type(actual[section][key]) is type(value), f"{section}.{key}"
 
 
 RESERVED = [e for e in models.list_weights() if not e.available]

@@ -87,6 +87,14 @@ def test_a_model_dir_with_another_recipes_unfinished_run_is_refused(
   # The same recipe with the dataset in another folder resumes.
   assert runs.check_resumable(str(tmp_path), training.load_recipe(
       SC_RECIPE, "training.epochs=7,data.data_dir=/elsewhere"))
+  # So does one saved before `training.deterministic` existed, and one
+  # resumed with op determinism switched: how ops run, not what is trained.
+  saved = other.as_dict()
+  del saved["training"]["deterministic"]
+  (tmp_path / runs.RECIPE).write_text(json.dumps(saved))
+  for deterministic in ("true", "false"):
+    assert runs.check_resumable(str(tmp_path), training.load_recipe(
+        SC_RECIPE, f"training.epochs=7,training.deterministic={deterministic}"))
 
 
 def test_a_head_with_the_wrong_classes_is_an_error():
