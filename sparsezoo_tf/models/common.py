@@ -27,8 +27,35 @@ class ZooModel(keras_compat.RefusesKeras3, keras.Model):
   `tf_keras.models.load_model` imports `sparsezoo_tf` itself when it is
   installed (and says that `sparsezoo_tf...` cannot be imported when it is
   not), and Keras 3 refuses them with `keras_compat.KERAS3_MESSAGE`. It
-  refuses Keras 3 inputs as the package's layers do.
+  refuses Keras 3 inputs as the package's layers do, and Keras 3
+  optimizers, losses, metrics and callbacks given to `compile`, `fit`,
+  `evaluate` and `predict`.
   """
+
+  def _validate_compile(self, optimizer, metrics, **kwargs):
+    # `compile` calls this first, after recording all its arguments in
+    # `_compile_config`. (Overriding `compile` itself would make tf_keras
+    # skip compiling the model when it loads a compiled file.)
+    arguments = getattr(getattr(self, "_compile_config", None), "config",
+                        (optimizer, metrics))
+    keras_compat.check_not_keras3(arguments,
+                                  f"an argument of {self.name}.compile()")
+    return super()._validate_compile(optimizer, metrics, **kwargs)
+
+  def fit(self, *args, callbacks=None, **kwargs):
+    keras_compat.check_not_keras3(callbacks,
+                                  f"a callback of {self.name}.fit()")
+    return super().fit(*args, callbacks=callbacks, **kwargs)
+
+  def evaluate(self, *args, callbacks=None, **kwargs):
+    keras_compat.check_not_keras3(callbacks,
+                                  f"a callback of {self.name}.evaluate()")
+    return super().evaluate(*args, callbacks=callbacks, **kwargs)
+
+  def predict(self, *args, callbacks=None, **kwargs):
+    keras_compat.check_not_keras3(callbacks,
+                                  f"a callback of {self.name}.predict()")
+    return super().predict(*args, callbacks=callbacks, **kwargs)
 
   @classmethod
   def from_config(cls, config, custom_objects=None):

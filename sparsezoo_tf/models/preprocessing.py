@@ -24,12 +24,18 @@ def preprocess_input(images, mode: str = "imagenet"):
     mode: one of MODES.
 
   Returns:
-    float32 tensor of the same shape.
+    float32 values of the same shape: a NumPy array for a NumPy array or
+    list (as Keras Applications' `preprocess_input` returns), a tensor for
+    a tensor.
   """
   if mode not in STATISTICS:
     raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
   mean, std = STATISTICS[mode]
-  images = tf.cast(images, tf.float32) / MAX_VALUE.get(mode, 255.0)
+  scale = np.float32(MAX_VALUE.get(mode, 255.0))
+  if tf.is_tensor(images):
+    images = tf.cast(images, tf.float32) / scale
+  else:
+    images = np.asarray(images, np.float32) / scale
   channels = images.shape[-1]
   if channels is not None and channels != len(mean):
     raise ValueError(f"{mode} preprocessing expects {len(mean)} channels, "

@@ -10,6 +10,7 @@ import dataclasses
 import difflib
 import fnmatch
 import importlib
+import re
 from typing import Callable, Dict, List, Optional, Tuple
 
 import tf_keras as keras
@@ -148,8 +149,22 @@ def model_info(name: str) -> ModelInfo:
 def create_model(name: str, **kwargs) -> keras.Model:
   """Builds a registered model; keyword arguments go to its entry point
   (`weights`, `include_top`, `input_shape`, `classes`, `pooling`, scheme
-  knobs such as `width` or `implementation`, ...)."""
-  return _entry(name).builder(**kwargs)
+  knobs such as `width` or `implementation`, ...).
+
+  Raises:
+    ValueError: an unknown model (with the nearest names), or an argument
+      its entry point does not take.
+  """
+  entry = _entry(name)
+  try:
+    return entry.builder(**kwargs)
+  except TypeError as error:
+    unexpected = re.search(r"unexpected keyword argument '(\w+)'", str(error))
+    if unexpected is None:
+      raise
+    raise ValueError(f"{name} takes no argument {unexpected.group(1)!r}; "
+                     f"help(sparsezoo_tf.models.{name}) lists its "
+                     f"arguments") from None
 
 
 def _load_families() -> None:

@@ -335,6 +335,16 @@ def from_dict(raw: Dict[str, Any], overrides: str = "") -> Recipe:
 
 
 def load_recipe(path: str, overrides: str = "") -> Recipe:
-  """Reads a YAML recipe; `overrides` as in `from_dict`."""
+  """Reads a YAML recipe; `overrides` as in `from_dict`.
+
+  Raises:
+    ValueError: the file is not valid YAML (naming the line), or the
+      recipe is not valid (see `from_dict`).
+  """
   with open(path) as stream:
-    return from_dict(yaml.safe_load(stream), overrides)
+    try:
+      raw = yaml.safe_load(stream)
+    except yaml.YAMLError as error:
+      raise ValueError(f"{path} is not valid YAML: "
+                       f"{' '.join(str(error).split())}") from None
+  return from_dict(raw, overrides)

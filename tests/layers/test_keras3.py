@@ -83,6 +83,32 @@ def test_zoo_model_called_on_keras3_tensor():
   _assert_one_message(error_info)
 
 
+def test_keras3_training_objects_given_to_a_zoo_model():
+  keras3 = _keras3()
+  model = models.digits_cnn_sc()
+  calls = [
+      lambda: model.compile(optimizer=keras3.optimizers.Adam(),
+                            loss="sparse_categorical_crossentropy"),
+      lambda: model.compile(optimizer="adam", loss="mse",
+                            metrics=[keras3.metrics.MeanAbsoluteError()]),
+  ]
+  images, labels = np.zeros((2, 8, 8, 1), np.float32), np.zeros((2,))
+  callbacks = [keras3.callbacks.EarlyStopping(monitor="loss")]
+  calls += [
+      lambda: model.fit(images, labels, callbacks=callbacks, verbose=0),
+      lambda: model.evaluate(images, labels, callbacks=callbacks, verbose=0),
+      lambda: model.predict(images, callbacks=callbacks, verbose=0),
+  ]
+  for call in calls:
+    with pytest.raises(keras_compat.KerasVersionError) as error_info:
+      call()
+    _assert_one_message(error_info)
+  # tf_keras's own objects still work.
+  model.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+  model.fit(images, labels, verbose=0,
+            callbacks=[keras.callbacks.EarlyStopping(monitor="loss")])
+
+
 def test_keras3_load_model_of_zoo_file(tmp_path):
   keras3 = _keras3()
   path = str(tmp_path / "digits.keras")

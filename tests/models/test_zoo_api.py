@@ -79,7 +79,7 @@ def test_input_tensor_is_used():
     (dict(input_shape=(2, 2, 1)), ValueError, "at least 4"),
     (dict(classifier_activation="nope"), ValueError, "nope"),
     (dict(weights="imagenet"), ValueError, "neither a registered weights"),
-    (dict(widht=2), TypeError, "widht"),
+    (dict(widht=2), ValueError, "takes no argument .widht."),
 ])
 def test_bad_arguments_say_what_is_wrong(kwargs, error, message):
   with pytest.raises(error, match=message):
@@ -117,3 +117,18 @@ def test_models_train_with_fit():
   history = model.fit(x, np.arange(8) % 3, epochs=1, verbose=0)
   assert np.isfinite(history.history["loss"][0])
   assert tf.reduce_all(tf.math.is_finite(model(x)))
+
+
+def test_preprocess_input_returns_the_kind_it_was_given():
+  pixels = np.array([[[[0.0], [16.0]]]], np.float32)  # digits: 0..16
+  mean, std = 0.3053, 0.3760  # scikit-learn digits, on 0..1 pixels
+  expected = (pixels / 16.0 - mean) / std
+  from_numpy = models.preprocess_input(pixels, mode="digits")
+  from_list = models.preprocess_input(pixels.tolist(), mode="digits")
+  from_tensor = models.preprocess_input(tf.constant(pixels), mode="digits")
+  assert isinstance(from_numpy, np.ndarray)
+  assert isinstance(from_list, np.ndarray)
+  assert tf.is_tensor(from_tensor)
+  for result in (from_numpy, from_list, from_tensor.numpy()):
+    assert result.dtype == np.float32
+    np.testing.assert_allclose(result, expected, rtol=1e-6)

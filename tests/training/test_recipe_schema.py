@@ -237,3 +237,10 @@ def test_data_image_size_must_not_be_negative():
   raw["data"]["image_size"] = -8
   with pytest.raises(ValueError, match="data.image_size must be >= 0"):
     recipe_lib.from_dict(raw)
+
+
+def test_a_recipe_that_is_not_yaml_names_the_file_and_line(tmp_path):
+  path = tmp_path / "bad.yaml"
+  path.write_text("model: {name: digits_cnn_sc}\ndata: [\n")
+  with pytest.raises(ValueError, match=f"{path} is not valid YAML: .*line"):
+    recipe_lib.load_recipe(str(path))
