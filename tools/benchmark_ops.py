@@ -20,14 +20,15 @@ import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 from sparsezoo_tf.ops import benchmark
 
 FLAGS = flags.FLAGS
-flags.DEFINE_integer("batch", 8, "Batch size.")
+flags.DEFINE_integer("batch", 8, "Batch size.", lower_bound=1)
 flags.DEFINE_list("shapes", list(benchmark.TABLE9_SHAPES),
                   "Shapes as SIZExINxOUT (square inputs).")
 flags.DEFINE_list("patterns", ["sw_sc", "cw_sc", "psconv4"],
                   "Pattern names (see sparsezoo_tf.ops.PATTERN_NAMES).")
-flags.DEFINE_integer("kernel_size", 3, "Kernel size.")
-flags.DEFINE_integer("repeats", 7, "Timed runs; the minimum is reported.")
-flags.DEFINE_integer("number", 3, "Calls per timed run.")
+flags.DEFINE_integer("kernel_size", 3, "Kernel size.", lower_bound=1)
+flags.DEFINE_integer("repeats", 7, "Timed runs; the minimum is reported.",
+                     lower_bound=1)
+flags.DEFINE_integer("number", 3, "Calls per timed run.", lower_bound=1)
 flags.DEFINE_string("output", None, "Markdown file to write the table to.")
 
 

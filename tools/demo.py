@@ -43,14 +43,16 @@ flags.DEFINE_list("patterns", list(selfcheck.DEFAULT_PATTERNS),
                   "Patterns to check.")
 flags.DEFINE_string("model", "digits_cnn_sc",
                     "Sparse digits model trained against its baseline.")
-flags.DEFINE_integer("epochs", 8, "Training epochs of the comparison.")
+flags.DEFINE_integer("epochs", 8, "Training epochs of the comparison.",
+                     lower_bound=1)
 flags.DEFINE_list("zoo_patterns", DEFAULT_ZOO,
                   "Models of the zoo table (shell patterns; '*' for all, "
                   "several minutes); empty for none.")
 flags.DEFINE_bool("benchmark", False, "Also print the op speed table.")
 flags.DEFINE_list("benchmark_patterns", ["sw_sc", "cw_sc", "psconv4"],
                   "Patterns of the speed table.")
-flags.DEFINE_integer("repeats", 3, "Timed runs per benchmark case.")
+flags.DEFINE_integer("repeats", 3, "Timed runs per benchmark case.",
+                     lower_bound=1)
 
 
 def format_check(rows) -> str:
@@ -69,12 +71,34 @@ def format_check(rows) -> str:
   return "\n".join(lines)
 
 
+def _recipe(name: str) -> str:
+  """Path of the digits recipe of model `name`."""
+  return os.path.join(CONFIGS, f"{name}.yaml")
+
+
+def _digits_models():
+  """The sparse models that, with their baselines, have a digits recipe."""
+  return [name for name in models.list_models()
+          if models.model_info(name).baseline and os.path.isfile(
+              _recipe(name)) and os.path.isfile(
+                  _recipe(models.model_info(name).baseline))]
+
+
 def _baseline(name: str) -> str:
-  """The dense baseline of the sparse model `name`."""
+  """The dense baseline of the sparse model `name`, which must have a
+  digits recipe, as must the baseline."""
+  choices = ", ".join(_digits_models())
+  if name not in models.list_models():
+    raise ValueError(f"--model {name} is not a registered model; pick one "
+                     f"of {choices}")
   baseline = models.model_info(name).baseline
   if baseline is None:
-    raise ValueError(f"--model {name} is a dense model; pick a sparse one "
-                     f"(digits_cnn_*)")
+    raise ValueError(f"--model {name} is a dense model; pick a sparse one: "
+                     f"{choices}")
+  if name not in _digits_models():
+    raise ValueError(f"--model {name} has no digits recipe "
+                     f"({os.path.relpath(_recipe(name), _cli.ROOT)}); pick "
+                     f"one of {choices}")
   return baseline
 
 
@@ -85,9 +109,8 @@ def compare_with_baseline(name: str, epochs: int) -> str:
            "baseline |", "|---|---|---|---|---|---|"]
   latency = zoo_table.latency_ratio(name, baseline, batch=8)
   for model_name in (name, baseline):
-    recipe = training.load_recipe(
-        os.path.join(CONFIGS, f"{model_name}.yaml"),
-        f"training.epochs={epochs}")
+    recipe = training.load_recipe(_recipe(model_name),
+                                  f"training.epochs={epochs}")
     metrics = training.train(recipe, verbose=0)
     cost = zoo_table.model_cost(model_name)
     ratio = f"{latency:.2f}" if model_name == name else "1.00"
@@ -99,7 +122,12 @@ def compare_with_baseline(name: str, epochs: int) -> str:
 
 def main(argv):
   del argv
-  _baseline(FLAGS.model)  # before the checks: a bad --model fails at once
+  # Before the checks: a bad --model or --zoo_patterns fails at once.
+  _baseline(FLAGS.model)
+  try:
+    zoo = zoo_table.select(FLAGS.zoo_patterns)
+  except ValueError as error:
+    raise ValueError(f"--zoo_patterns: {error}") from None
   if not FLAGS.benchmark:
     for name in ("benchmark_patterns", "repeats"):
       _cli.warn_ignored_flag(name, "it applies to --benchmark only")
@@ -116,8 +144,7 @@ def main(argv):
   if FLAGS.zoo_patterns:
     print("\nThe zoo (FLOPs = multiply-adds at the default input size; "
           "all of it: tools/model_table.py):\n", flush=True)
-    print(zoo_table.to_markdown(zoo_table.zoo_rows(
-        zoo_table.select(FLAGS.zoo_patterns))))
+    print(zoo_table.to_markdown(zoo_table.zoo_rows(zoo)))
   if FLAGS.benchmark:
     settings = benchmark.BenchmarkSettings(repeats=FLAGS.repeats, number=2)
     print("\nSpeed (ratios to dense tf.nn.conv2d, same run):\n", flush=True)

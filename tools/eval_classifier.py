@@ -81,6 +81,11 @@ def _model_and_data():
 
 def main(argv):
   del argv
+  if FLAGS.model_dir and os.path.isfile(FLAGS.model_dir):
+    raise ValueError(
+        f"--model_dir {FLAGS.model_dir} is a file; it takes the folder of a "
+        f"training run (the one with its weights.h5 and metrics.json); a "
+        f"weights file goes to --weights, with --model")
   # pylint: disable=g-import-not-at-top
   _cli.initialize_tensorflow()
   from sparsezoo_tf import data

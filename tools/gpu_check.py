@@ -107,6 +107,16 @@ def _validate_flags() -> None:
       raise app.UsageError(f"--benchmarks: cannot write in {folder}")
 
 
+def _fail(error: Exception) -> None:
+  """Exits 1 with `gpu_check.py: error: <the first line of error>`, after
+  its other lines (nvcc's command and output) as they are."""
+  first, _, rest = str(error).partition("\n")
+  if rest.strip():
+    print(rest.rstrip(), file=sys.stderr)
+    first = f"{first.rstrip(':')} (its output above)"
+  _cli.fail(first, _cli.RUN_FAILED)
+
+
 def _show(row) -> None:
   print({k: (f"{v:.3g}" if isinstance(v, float) else v)
          for k, v in row.items()}, flush=True)
@@ -118,7 +128,7 @@ def main(argv):
   try:
     backend = harness.make_backend(FLAGS.backend)
   except RuntimeError as e:
-    sys.exit(f"gpu_check: {e}")
+    _fail(e)
   os.makedirs(FLAGS.out_dir, exist_ok=True)
   library = os.path.join(FLAGS.out_dir, "libsparsezoo_cuda.so")
   print("building", " ".join(binding.nvcc_command(
@@ -126,7 +136,7 @@ def main(argv):
   try:
     binding.build_library(library, FLAGS.arch, FLAGS.nvcc, FLAGS.defines)
   except RuntimeError as e:
-    sys.exit(f"gpu_check: {e}")
+    _fail(e)
   core = binding.CoreLibrary(library)
   json_path = os.path.join(FLAGS.out_dir, "gpu_check.json")
 
@@ -145,8 +155,8 @@ def main(argv):
   if FLAGS.benchmarks:
     reports.write_markdown_section(FLAGS.benchmarks, "gpu_check", text)
   if report["checks_passed"] != report["checks_run"]:
-    sys.exit(f"gpu_check: {report['checks_run'] - report['checks_passed']} "
-             f"of {report['checks_run']} checks failed")
+    _cli.fail(f"{report['checks_run'] - report['checks_passed']} of "
+              f"{report['checks_run']} checks failed", _cli.RUN_FAILED)
 
 
 if __name__ == "__main__":

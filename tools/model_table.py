@@ -38,7 +38,8 @@ FLAGS = flags.FLAGS
 flags.DEFINE_list("patterns", ["*"], "Shell patterns of model names.")
 flags.DEFINE_bool("latency", False, "Measure latency against the baseline.")
 flags.DEFINE_list("batches", ["1", "8"], "Batch sizes of the latency.")
-flags.DEFINE_integer("repeats", 5, "Timed runs per latency (minimum).")
+flags.DEFINE_integer("repeats", 5, "Timed runs per latency (minimum).",
+                     lower_bound=1)
 flags.DEFINE_string("output", None, "Also write the table to this file "
                     "(with --readme: the Markdown file that holds the "
                     "section, default the repository's README.md).")
@@ -47,6 +48,9 @@ flags.DEFINE_enum("readme", None, sorted(zoo_table.README_TABLES),
                   "with its own settings (zoo_table.README_TABLES); "
                   "--patterns, --latency, --batches and --repeats must be "
                   "left out.")
+flags.register_validator(
+    "batches", lambda values: all(v.isdigit() and int(v) > 0 for v in values),
+    "--batches takes positive integers (--batches 1,8)")
 
 
 def write_readme_table(key: str, path: str) -> None:
@@ -66,8 +70,21 @@ def write_readme_table(key: str, path: str) -> None:
   reports.write_markdown_section(path, key, table)
 
 
+def _check_output(path: str) -> None:
+  """Raises app.UsageError when --output cannot be written (checked before
+  the table is computed)."""
+  folder = os.path.dirname(os.path.abspath(path))
+  if os.path.isdir(path):
+    raise app.UsageError(f"--output {path} is a folder; give a file")
+  if not os.path.isdir(folder):
+    raise app.UsageError(f"--output {path}: the folder {folder} does not "
+                         f"exist")
+
+
 def main(argv):
   del argv
+  if FLAGS.output:
+    _check_output(FLAGS.output)
   if FLAGS.readme:
     given = [f"--{name}" for name in ("patterns", "latency", "batches",
                                       "repeats")

@@ -10,6 +10,7 @@ optimizer steps, the recipe) to --model_dir, TensorBoard logs to
 --model_dir/logs, and backs up the training state in --model_dir/backup
 while it runs: after an interruption, the same command continues from the
 last backup (every epoch, or every training.checkpoint_every_steps steps).
+A --model_dir that holds a finished run is refused unless --overwrite.
 
 Multi-worker: start the same command on every worker with TF_CONFIG set
 and --strategy multi_worker_mirrored; --model_dir must be a folder all
@@ -45,6 +46,9 @@ flags.DEFINE_enum("strategy", "default", distribute.STRATEGIES,
                   "tf.distribute strategy.")
 flags.DEFINE_string("tpu", "", "TPU address or name for --strategy=tpu "
                     "(grpc://host:port, a Cloud TPU name, or 'local').")
+flags.DEFINE_bool("overwrite", False,
+                  "Train into a --model_dir that holds a finished run; its "
+                  "outputs are replaced when this run finishes.")
 flags.DEFINE_integer("verbose", 1, "Keras fit verbosity (0 silent, 1 "
                      "progress bar, 2 one line per epoch).")
 
@@ -68,7 +72,7 @@ def main(argv):
       _cli.warn_ignored_flag("data_dir", f"{recipe.data.dataset} needs no "
                              f"files")
   metrics = training.train(recipe, FLAGS.model_dir, verbose=FLAGS.verbose,
-                           strategy=strategy)
+                           strategy=strategy, overwrite=FLAGS.overwrite)
   print(f"{recipe.model.name}: top-1 {metrics['top1']:.4f}, top-5 "
         f"{metrics['top5']:.4f} on {metrics['dataset']} {metrics['split']} "
         f"({metrics['examples']} images), {metrics['params']:,} parameters, "

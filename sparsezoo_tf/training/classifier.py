@@ -96,8 +96,8 @@ def load_trained(model_dir: str) -> Tuple[keras.Model, Recipe]:
 
 
 def train(recipe: Recipe, model_dir: Optional[str] = None, verbose: int = 1,
-          strategy: Optional[tf.distribute.Strategy] = None
-          ) -> Dict[str, Any]:
+          strategy: Optional[tf.distribute.Strategy] = None,
+          overwrite: bool = False) -> Dict[str, Any]:
   """Trains the recipe's model.
 
   Args:
@@ -105,12 +105,15 @@ def train(recipe: Recipe, model_dir: Optional[str] = None, verbose: int = 1,
       TensorFlow's op determinism is on while it trains and the process's
       previous setting is restored afterwards (`op_determinism`).
     model_dir: where the run's files go (see `runs`); a folder holding an
-      unfinished run of the same recipe is resumed. A run that fails
-      before its first backup leaves model_dir as it found it (absent when
-      it was). None: nothing is written and nothing can be resumed.
+      unfinished run of the same recipe is resumed; one holding a finished
+      run is refused unless `overwrite`. A run that fails before its first
+      backup leaves model_dir as it found it (absent when it was). None:
+      nothing is written and nothing can be resumed.
     verbose: Keras `fit` verbosity (1: progress bar, 2: a line per epoch).
     strategy: a `tf.distribute.Strategy` (`distribute.make_strategy`);
       None for the default one.
+    overwrite: train into a `model_dir` that holds a finished run; its
+      outputs are replaced when this run finishes.
 
   Returns:
     {"top1", "top5", "examples" (of the evaluation split), "loss" (last
@@ -124,10 +127,13 @@ def train(recipe: Recipe, model_dir: Optional[str] = None, verbose: int = 1,
     ValueError: the recipe cannot be trained as written, or `model_dir`
       holds an unfinished run of another recipe.
     NotADirectoryError: `model_dir` is a file.
+    FileExistsError: `model_dir` holds a finished run and not `overwrite`.
   """
   strategy = strategy or tf.distribute.get_strategy()
   if model_dir:
     runs.check_model_dir(model_dir)
+    if not overwrite:
+      runs.check_not_finished(model_dir)
   with op_determinism(recipe.training.deterministic):
     if not model_dir or not distribute.is_chief(strategy):
       return _train(recipe, model_dir, verbose, strategy)

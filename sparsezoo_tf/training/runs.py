@@ -10,7 +10,8 @@
 
 Files are written to a temporary name and renamed, so that an interrupted
 run never leaves a half-written one; a run that fails before its first
-backup leaves model_dir as it found it (`removed_on_early_failure`).
+backup leaves model_dir as it found it (`removed_on_early_failure`), and
+a finished run is only replaced on request (`check_not_finished`).
 """
 
 import contextlib
@@ -60,8 +61,13 @@ def read_metrics(model_dir: str) -> Dict[str, Any]:
   """The metrics.json of a finished run.
 
   Raises:
+    NotADirectoryError: `model_dir` is a file.
     FileNotFoundError: `model_dir` has no finished run.
   """
+  if os.path.isfile(model_dir):
+    raise NotADirectoryError(
+        f"{model_dir} is a file, not the folder of a training run (the "
+        f"folder that holds its {WEIGHTS} and {METRICS})")
   path = os.path.join(model_dir, METRICS)
   if not os.path.isfile(path):
     raise FileNotFoundError(
@@ -95,6 +101,30 @@ def check_model_dir(model_dir: str) -> None:
     raise NotADirectoryError(
         f"model_dir {model_dir} is a file; give the path of a folder (it is "
         f"created when missing)")
+
+
+def check_not_finished(model_dir: str) -> None:
+  """Raises FileExistsError when `model_dir` holds a finished run (its
+  weights.h5 or metrics.json, and no backup), which training into it
+  would replace. An unfinished run (with a backup) passes: it is resumed.
+  """
+  outputs = [name for name in (WEIGHTS, METRICS)
+             if os.path.isfile(os.path.join(model_dir, name))]
+  if not outputs or has_backup(model_dir):
+    return
+  run = "a finished training run"
+  try:
+    with open(os.path.join(model_dir, METRICS)) as stream:
+      metrics = json.load(stream)
+    run += (f" of {metrics['recipe']['model']['name']} (top-1 "
+            f"{metrics['top1']:.4f} on {metrics['dataset']} "
+            f"{metrics['split']})")
+  except (OSError, ValueError, KeyError, TypeError):
+    run += f" ({', '.join(outputs)})"
+  raise FileExistsError(
+      f"model_dir {model_dir} holds {run}, which this run would replace; "
+      f"train into another model_dir, or pass --overwrite (overwrite=True "
+      f"in Python) to replace it")
 
 
 def has_backup(model_dir: str) -> bool:

@@ -113,6 +113,6 @@ def test_tool_without_gpu_libraries_or_tensorflow(tmp_path):
     pass
   result = _run_tool(f"--out_dir={tmp_path}", block_tensorflow=True)
   assert result.returncode == 1
-  assert "gpu_check: no usable GPU array library" in result.stderr
+  assert "gpu_check.py: error: no usable GPU array library" in result.stderr
   assert "Traceback" not in result.stderr
   assert list(tmp_path.iterdir()) == []

@@ -72,3 +72,40 @@ def test_model_dir_that_is_a_file(tmp_path):
     runs.check_model_dir(str(path))
   runs.check_model_dir(str(tmp_path))
   runs.check_model_dir(str(tmp_path / "missing"))
+
+
+def test_read_metrics_of_a_file_says_it_is_one(tmp_path):
+  path = tmp_path / runs.WEIGHTS
+  path.write_text("")
+  with pytest.raises(NotADirectoryError,
+                     match=f"{path} is a file, not the folder of a training "
+                     f"run"):
+    runs.read_metrics(str(path))
+
+
+def test_a_finished_run_is_not_replaced(tmp_path):
+  model_dir = tmp_path / "run"
+  runs.check_not_finished(str(model_dir))  # missing: a new run
+  model_dir.mkdir()
+  (model_dir / runs.LOGS).mkdir()
+  runs.check_not_finished(str(model_dir))  # no outputs
+  (model_dir / runs.WEIGHTS).write_text("w")
+  (model_dir / runs.METRICS).write_text(
+      '{"top1": 0.95, "dataset": "digits", "split": "test", '
+      '"recipe": {"model": {"name": "digits_cnn_sc"}}}')
+  with pytest.raises(FileExistsError) as raised:
+    runs.check_not_finished(str(model_dir))
+  assert str(raised.value) == (
+      f"model_dir {model_dir} holds a finished training run of "
+      f"digits_cnn_sc (top-1 0.9500 on digits test), which this run would "
+      f"replace; train into another model_dir, or pass --overwrite "
+      f"(overwrite=True in Python) to replace it")
+  (model_dir / runs.METRICS).write_text("{")  # unreadable: its files named
+  with pytest.raises(FileExistsError,
+                     match=r"holds a finished training run \(weights.h5, "
+                     r"metrics.json\), which"):
+    runs.check_not_finished(str(model_dir))
+  # An unfinished run (a backup): resumed, whatever outputs are there.
+  (model_dir / runs.BACKUP / "chief").mkdir(parents=True)
+  (model_dir / runs.BACKUP / "chief" / "checkpoint").write_text("x")
+  runs.check_not_finished(str(model_dir))
