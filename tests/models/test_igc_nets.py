@@ -122,7 +122,7 @@ def test_blocks_compose_dense_kernels():
     (dict(classes=0), ValueError, "classes must be a positive int"),
     (dict(input_shape=(32, 32, 1)), ValueError, "takes 3 input channels"),
     (dict(stem_strides=3), ValueError, "stem_strides"),
-    (dict(widht=2), TypeError, "widht"),
+    (dict(widht=2), ValueError, "takes no argument .widht."),
 ])
 def test_bad_arguments_say_what_is_wrong(kwargs, error, message):
   with pytest.raises(error, match=message):
