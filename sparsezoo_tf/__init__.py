@@ -3,10 +3,12 @@
 Subpackages:
   patterns: which weights exist (NumPy).
   ops: the sparse convolution op, its plans and its pure-TF reference.
+  schemes: the scheme registry, one entry per scheme (NumPy).
   layers: one Keras layer per scheme.
   analysis: parameter / FLOP counts, information field, design space.
   models: the model zoo and its weights.
   data, training, evaluation: dataset pipelines, recipes and the trainer.
+  benchmarks: speed measurements and the tables they write.
 
 Importing the package loads the op library when it is built (so that
 SavedModels using `SparseZoo>SparseConv2D` load) and registers the Keras

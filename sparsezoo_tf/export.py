@@ -45,7 +45,6 @@ renamed into place; a failed export leaves nothing at the output path. An
 existing non-empty output is refused unless `overwrite=True`.
 """
 
-import importlib
 import json
 import os
 import shutil
@@ -57,7 +56,6 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 import tf_keras as keras
-import yaml
 
 import sparsezoo_tf
 from sparsezoo_tf import keras_compat
@@ -107,52 +105,6 @@ def parse_formats(formats: Union[str, Sequence[str]]) -> List[str]:
     raise ValueError(f"no export format given; known formats: "
                      f"{', '.join(FORMATS)}")
   return names
-
-
-def _split_top_level(text: str) -> List[str]:
-  """Splits at commas outside brackets and quotes ("a=[1,2],b=3")."""
-  parts, depth, quote, current = [], 0, None, []
-  for char in text:
-    if quote:
-      quote = None if char == quote else quote
-    elif char in "'\"":
-      quote = char
-    elif char in "([{":
-      depth += 1
-    elif char in ")]}":
-      depth -= 1
-    elif char == "," and depth == 0:
-      parts.append("".join(current))
-      current = []
-      continue
-    current.append(char)
-  if depth or quote:
-    raise ValueError(f"model kwargs {text!r}: unbalanced brackets or quotes")
-  parts.append("".join(current))
-  return [part.strip() for part in parts if part.strip()]
-
-
-def parse_model_kwargs(text: str) -> Dict[str, Any]:
-  """"key=value,key=value" -> keyword arguments of a zoo entry point.
-
-  Values are read as YAML ("classes=5,input_shape=[16,16,1],
-  include_top=false"); `None` is None.
-
-  Raises:
-    ValueError: an item without "=", a key that is not an identifier, or a
-      key given twice.
-  """
-  kwargs = {}
-  for item in _split_top_level(text or ""):
-    key, sep, value = item.partition("=")
-    key = key.strip()
-    if not sep or not key.isidentifier():
-      raise ValueError(f"model kwarg {item!r} must look like key=value")
-    if key in kwargs:
-      raise ValueError(f"model kwarg {key!r} is given twice")
-    value = value.strip()
-    kwargs[key] = None if value == "None" else yaml.safe_load(value)
-  return kwargs
 
 
 def _checkpoint_keys(prefix: str) -> List[str]:
@@ -404,16 +356,14 @@ def _load_keras_archive(path: str,
 
 
 def load_keras_model(path: str, **kwargs) -> keras.Model:
-  """`tf_keras.models.load_model(path, **kwargs)` with every layer of the
-  package and of the zoo's model families registered.
+  """`tf_keras.models.load_model(path, **kwargs)` (importing this module
+  registered every layer of the package and the zoo's model class).
 
   `.keras` files load as fast as `.h5` files (see `_load_keras_archive`);
   one written by Keras 3 raises `keras_compat.KerasVersionError`. A file
   with a SHA-256 record beside it (`<file>.sha256`, as the export and
   training tools write) is checked against it first.
   """
-  importlib.import_module("sparsezoo_tf.layers")
-  importlib.import_module("sparsezoo_tf.models.families")
   path = os.fspath(path)
   weights_lib.verify_recorded_sha256(path)
   if (path.endswith(".keras") and zipfile.is_zipfile(path) and

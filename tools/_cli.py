@@ -199,3 +199,74 @@ def run(main: Callable[[List[str]], Optional[int]]) -> None:
 
 
 _quiet_logs()
+
+
+def define_model_flags() -> None:
+  """--model, --weights and --model_dir, as the evaluation tools take them:
+  a registered model with registered weights (or an .h5 file), or the
+  folder of a finished training run."""
+  flags.DEFINE_string("model", None, "Registered model name (default: the "
+                      "run's, with --model_dir).")
+  flags.DEFINE_string("weights", None,
+                      "Registered weights name (e.g. digits) or an .h5 file.")
+  flags.DEFINE_string("model_dir", None, "A finished training run.")
+  flags.register_multi_flags_validator(
+      ["weights", "model_dir"],
+      lambda values: not (values["weights"] and values["model_dir"]),
+      "give --weights or --model_dir, not both")
+  flags.register_multi_flags_validator(
+      ["model", "weights", "model_dir"],
+      lambda values: bool(values["model_dir"] or (values["model"] and
+                                                  values["weights"])),
+      "give --model_dir, or --model and --weights")
+
+
+def check_model_dir_flag() -> None:
+  """Refuses a --model_dir that is a file (before TensorFlow is imported)."""
+  model_dir = flags.FLAGS.model_dir
+  if model_dir and os.path.isfile(model_dir):
+    raise ValueError(
+        f"--model_dir {model_dir} is a file; it takes the folder of a "
+        f"training run (the one with its weights.h5 and metrics.json); a "
+        f"weights file goes to --weights, with --model")
+
+
+def load_evaluated_model(check: Optional[Callable] = None):
+  """The model of --model_dir, or of --model with --weights, with its
+  weights loaded (checked against their SHA-256).
+
+  Args:
+    check: called with (model, name) before the weights are loaded, so
+      that a model the tool cannot use fails before any file is read.
+
+  Returns:
+    (model, name, weights as given, the weights file, its SHA-256, the
+    dataset of the run or of the registered weights, else None).
+  """
+  # pylint: disable=g-import-not-at-top
+  from sparsezoo_tf import models
+  from sparsezoo_tf import training
+  from sparsezoo_tf.models import weights as weights_lib
+  from sparsezoo_tf.training import runs
+  model_flags = flags.FLAGS
+  if model_flags.model_dir:
+    recipe = runs.run_recipe(model_flags.model_dir)
+    name = recipe.model.name
+    if model_flags.model and model_flags.model != name:
+      raise ValueError(f"--model {model_flags.model} but "
+                       f"{model_flags.model_dir} trained {name}")
+    weights = runs.run_weights(model_flags.model_dir)
+    model = training.build_model(recipe)
+    dataset = recipe.data.dataset
+  else:
+    name, weights = model_flags.model, model_flags.weights
+    model = models.create_model(name, weights=None)
+    entry = {e.name: e for e in models.list_weights(name)}.get(weights)
+    dataset = entry.dataset if entry else None
+  if check is not None:
+    check(model, name)
+  resolved = weights_lib.resolve(name, weights)
+  weights_lib.load_into(model, resolved)
+  sha256 = (resolved.entry.sha256 if resolved.entry else
+            weights_lib.file_sha256(resolved.path))
+  return model, name, weights, resolved.path, sha256, dataset

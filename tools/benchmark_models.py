@@ -1,4 +1,4 @@
-"""Measures the zoo's speed targets (`sparsezoo_tf.models.speed_targets`):
+"""Measures the zoo's speed targets (`sparsezoo_tf.benchmarks.speed_targets`):
 CPU inference latency of sparse models relative to their baselines, the two
 taking turns in the same run, minimum of --repeats runs.
 
@@ -22,8 +22,8 @@ import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 
 import tensorflow as tf
 
-from sparsezoo_tf.models import speed_targets
-from sparsezoo_tf.ops import benchmark
+from sparsezoo_tf import reports
+from sparsezoo_tf.benchmarks import speed_targets
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("implementations", ["op", "reference"],
@@ -51,7 +51,7 @@ def main(argv):
       f"{speed_targets.FLOPS_SLACK}.\n\n{table}\n")
   print(text)
   if FLAGS.output:
-    benchmark.write_markdown_section(FLAGS.output, "benchmark_models", text)
+    reports.write_markdown_section(FLAGS.output, "benchmark_models", text)
 
 
 if __name__ == "__main__":

@@ -17,14 +17,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 
-from sparsezoo_tf.ops import benchmark
+from sparsezoo_tf import reports
+from sparsezoo_tf.benchmarks import ops as op_benchmark
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("batch", 8, "Batch size.", lower_bound=1)
-flags.DEFINE_list("shapes", list(benchmark.TABLE9_SHAPES),
+flags.DEFINE_list("shapes", list(op_benchmark.TABLE9_SHAPES),
                   "Shapes as SIZExINxOUT (square inputs).")
-flags.DEFINE_list("patterns", ["sw_sc", "cw_sc", "psconv4"],
-                  "Pattern names (see sparsezoo_tf.ops.PATTERN_NAMES).")
+flags.DEFINE_list("patterns", ["sw_sc", "cw_sc", "psc4"],
+                  "Scheme names (sparsezoo_tf.schemes.list_schemes()).")
 flags.DEFINE_integer("kernel_size", 3, "Kernel size.", lower_bound=1)
 flags.DEFINE_integer("repeats", 7, "Timed runs; the minimum is reported.",
                      lower_bound=1)
@@ -34,18 +35,18 @@ flags.DEFINE_string("output", None, "Markdown file to write the table to.")
 
 def main(argv):
   del argv
-  settings = benchmark.BenchmarkSettings(
+  settings = op_benchmark.BenchmarkSettings(
       batch=FLAGS.batch, kernel_size=FLAGS.kernel_size,
       repeats=FLAGS.repeats, number=FLAGS.number)
-  rows = benchmark.run_benchmark(
+  rows = op_benchmark.run_benchmark(
       FLAGS.shapes, FLAGS.patterns, settings,
       report=lambda row: print(
           {k: round(v, 3) if isinstance(v, float) else v
            for k, v in row.items()}, flush=True))
-  table = benchmark.to_markdown(rows, settings)
+  table = op_benchmark.to_markdown(rows, settings)
   print(table)
   if FLAGS.output:
-    benchmark.write_markdown_section(FLAGS.output, "benchmark_ops", table)
+    reports.write_markdown_section(FLAGS.output, "benchmark_ops", table)
 
 
 if __name__ == "__main__":

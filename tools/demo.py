@@ -10,26 +10,35 @@ baseline side by side, and print the zoo.
    built by the same code, trained briefly with Keras `fit` from their
    recipes on scikit-learn's 8x8 digits: test accuracy, parameters, FLOPs
    and measured latency side by side.
-3. The zoo table (tools/model_table.py without latency) of --zoo_patterns.
-4. With --benchmark, the op's speed table (tools/benchmark_ops.py).
+3. Localization with class activation maps (paper 003 section 4.2): the
+   shipped CAM weights (a scFusion model and its dense baseline) on the
+   digits canvases' test split, top-1 / top-5 localization accuracy against
+   the registered figures, and one picture (--pictures_dir).
+4. The zoo table (tools/model_table.py without latency) of --zoo_patterns.
+5. With --benchmark, the op's speed table (tools/benchmark_ops.py).
 Exits 1 if a check fails (2 for a bad flag, see tools/_cli.py).
 """
 
 import os
 import sys
+import tempfile
 
 from absl import flags
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 
+from sparsezoo_tf import localization
 from sparsezoo_tf import models
 from sparsezoo_tf import ops
 from sparsezoo_tf import training
-from sparsezoo_tf.models import zoo_table
-from sparsezoo_tf.ops import benchmark
-from sparsezoo_tf.ops import selfcheck
+from sparsezoo_tf.benchmarks import ops as op_benchmark
+from sparsezoo_tf.benchmarks import zoo_table
+from sparsezoo_tf.benchmarks import selfcheck
+from sparsezoo_tf.data import digits_canvas
+from sparsezoo_tf.localization import pictures
 
 CONFIGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))), "configs", "classification")
@@ -40,7 +49,7 @@ DEFAULT_ZOO = ["digits_*", "resnet18", "resnet18_sc", "resnet50_sc",
                "igcv2_c64_d20", "xception_c35_d20", "skn_dw_pw_w72",
                "skn_pwgconv4_dw_pwgconv4_w560"]
 flags.DEFINE_list("patterns", list(selfcheck.DEFAULT_PATTERNS),
-                  "Patterns to check.")
+                  "Schemes to check (sparsezoo_tf.schemes).")
 flags.DEFINE_string("model", "digits_cnn_sc",
                     "Sparse digits model trained against its baseline.")
 flags.DEFINE_integer("epochs", 8, "Training epochs of the comparison.",
@@ -48,9 +57,12 @@ flags.DEFINE_integer("epochs", 8, "Training epochs of the comparison.",
 flags.DEFINE_list("zoo_patterns", DEFAULT_ZOO,
                   "Models of the zoo table (shell patterns; '*' for all, "
                   "several minutes); empty for none.")
+flags.DEFINE_string("pictures_dir",
+                    os.path.join(tempfile.gettempdir(), "sparsezoo_demo"),
+                    "Where the localization picture is written (created).")
 flags.DEFINE_bool("benchmark", False, "Also print the op speed table.")
-flags.DEFINE_list("benchmark_patterns", ["sw_sc", "cw_sc", "psconv4"],
-                  "Patterns of the speed table.")
+flags.DEFINE_list("benchmark_patterns", ["sw_sc", "cw_sc", "psc4"],
+                  "Schemes of the speed table.")
 flags.DEFINE_integer("repeats", 3, "Timed runs per benchmark case.",
                      lower_bound=1)
 
@@ -77,9 +89,11 @@ def _recipe(name: str) -> str:
 
 
 def _digits_models():
-  """The sparse models that, with their baselines, have a digits recipe."""
+  """The sparse 8x8-digits models that, with their baselines, have a
+  recipe."""
   return [name for name in models.list_models()
-          if models.model_info(name).baseline and os.path.isfile(
+          if models.model_info(name).baseline and
+          models.model_info(name).dataset == "digits" and os.path.isfile(
               _recipe(name)) and os.path.isfile(
                   _recipe(models.model_info(name).baseline))]
 
@@ -120,6 +134,49 @@ def compare_with_baseline(name: str, epochs: int) -> str:
   return "\n".join(lines)
 
 
+CAM_MODELS = ("digits_cam_cnn_scfusion2", "digits_cam_cnn")
+
+
+def localization_part(pictures_dir: str):
+  """The CAM models' localization accuracy against their registered
+  figures, and the sparse one's map of the first test canvas as a PNG.
+
+  Returns:
+    (the report, the models whose accuracy differs from the registered).
+  """
+  canvases = digits_canvas.make_canvases("test")
+  images = models.preprocess_input(canvases.images, mode="digits_canvas")
+  lines = ["| model | scheme | top-1 loc | top-5 loc | registered top-1 loc |",
+           "|---|---|---:|---:|---:|"]
+  differ = []
+  for name in CAM_MODELS:
+    model = models.create_model(name, weights="digits_canvas")
+    found = localization.localize(model, images, top_k=5, threshold=0.2,
+                                  return_maps=True)
+    accuracy = localization.localization_accuracy(
+        found.classes, found.boxes, list(canvases.labels),
+        list(canvases.boxes))
+    registered = [e for e in models.list_weights(name)
+                  if e.name == "digits_canvas"][0].metrics["top1_loc"]
+    lines.append(f"| {name} | {models.model_info(name).scheme} | "
+                 f"{accuracy['top1_loc']:.4f} | {accuracy['top5_loc']:.4f} | "
+                 f"{registered:.4f} |")
+    if abs(accuracy["top1_loc"] - registered) > 1e-9:
+      differ.append(f"{name} localization")
+    if name == CAM_MODELS[0]:
+      picture = pictures.overlay(
+          np.repeat(canvases.images[0], 3, axis=-1), found.maps[0, 0], 4,
+          found.boxes[0, 0], canvases.boxes[0])
+      os.makedirs(pictures_dir, exist_ok=True)
+      path = os.path.join(pictures_dir, f"{name}_canvas0.png")
+      with open(path, "wb") as stream:
+        stream.write(pictures.encode_png(picture))
+  lines.append(f"\nThe CAM of the first test canvas (class "
+               f"{int(canvases.labels[0, 0])}; white: the box of the map, "
+               f"magenta: the digit's): {path}")
+  return "\n".join(lines), differ
+
+
 def main(argv):
   del argv
   # Before the checks: a bad --model or --zoo_patterns fails at once.
@@ -141,17 +198,23 @@ def main(argv):
   print(f"\nTraining {FLAGS.model} and its dense baseline on 8x8 digits "
         f"({FLAGS.epochs} epochs each):\n", flush=True)
   print(compare_with_baseline(FLAGS.model, FLAGS.epochs))
+  print("\nLocalization with class activation maps on the 64x64 digits "
+        "canvases (test split, 359 images; shipped weights):\n", flush=True)
+  report, localization_failed = localization_part(FLAGS.pictures_dir)
+  print(report)
   if FLAGS.zoo_patterns:
     print("\nThe zoo (FLOPs = multiply-adds at the default input size; "
           "all of it: tools/model_table.py):\n", flush=True)
     print(zoo_table.to_markdown(zoo_table.zoo_rows(zoo)))
   if FLAGS.benchmark:
-    settings = benchmark.BenchmarkSettings(repeats=FLAGS.repeats, number=2)
+    settings = op_benchmark.BenchmarkSettings(repeats=FLAGS.repeats, number=2)
     print("\nSpeed (ratios to dense tf.nn.conv2d, same run):\n", flush=True)
-    table_rows = benchmark.run_benchmark(benchmark.TABLE9_SHAPES,
-                                         FLAGS.benchmark_patterns, settings)
-    print(benchmark.to_markdown(table_rows, settings))
+    table_rows = op_benchmark.run_benchmark(op_benchmark.TABLE9_SHAPES,
+                                            FLAGS.benchmark_patterns,
+                                            settings)
+    print(op_benchmark.to_markdown(table_rows, settings))
   failed = [row["pattern"] for row in rows if not row["ok"]]
+  failed += localization_failed
   if failed:
     print("FAILED:", ", ".join(failed))
     return _cli.RUN_FAILED

@@ -29,11 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model", None, "Registered model name (default: the "
-                    "run's, with --model_dir).")
-flags.DEFINE_string("weights", None,
-                    "Registered weights name (e.g. digits) or an .h5 file.")
-flags.DEFINE_string("model_dir", None, "A finished training run.")
+_cli.define_model_flags()
 flags.DEFINE_string("dataset", None, "Dataset (default: the run's or the "
                     "registered weights', else the model's).")
 flags.DEFINE_string("data_dir", None, "The dataset's folder.")
@@ -43,15 +39,6 @@ flags.DEFINE_integer("batch_size", 100, "Evaluation batch size.",
 flags.DEFINE_integer("image_size", None, "Input size (default: the run's, "
                      "else the dataset's).", lower_bound=0)
 flags.DEFINE_integer("verbose", 1, "1: progress bar.")
-flags.register_multi_flags_validator(
-    ["weights", "model_dir"],
-    lambda values: not (values["weights"] and values["model_dir"]),
-    "give --weights or --model_dir, not both")
-flags.register_multi_flags_validator(
-    ["model", "weights", "model_dir"],
-    lambda values: bool(values["model_dir"] or (values["model"] and
-                                                values["weights"])),
-    "give --model_dir, or --model and --weights")
 
 
 def _model_and_data():
@@ -81,11 +68,7 @@ def _model_and_data():
 
 def main(argv):
   del argv
-  if FLAGS.model_dir and os.path.isfile(FLAGS.model_dir):
-    raise ValueError(
-        f"--model_dir {FLAGS.model_dir} is a file; it takes the folder of a "
-        f"training run (the one with its weights.h5 and metrics.json); a "
-        f"weights file goes to --weights, with --model")
+  _cli.check_model_dir_flag()
   # pylint: disable=g-import-not-at-top
   _cli.initialize_tensorflow()
   from sparsezoo_tf import data

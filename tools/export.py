@@ -37,8 +37,10 @@ the library is built) and needs `import sparsezoo_tf` before
 
 import os
 import sys
+from typing import Any, Dict, List
 
 from absl import flags
+import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # pylint: disable=g-import-not-at-top,wrong-import-position
@@ -72,6 +74,53 @@ flags.DEFINE_bool("overwrite", False,
 flags.DEFINE_bool("verify", True,
                   "Reload every artifact and compare it with the model "
                   "before publishing the export.")
+
+
+def _split_top_level(text: str) -> List[str]:
+  """Splits at commas outside brackets and quotes ("a=[1,2],b=3")."""
+  parts, depth, quote, current = [], 0, None, []
+  for char in text:
+    if quote:
+      quote = None if char == quote else quote
+    elif char in "'\"":
+      quote = char
+    elif char in "([{":
+      depth += 1
+    elif char in ")]}":
+      depth -= 1
+    elif char == "," and depth == 0:
+      parts.append("".join(current))
+      current = []
+      continue
+    current.append(char)
+  if depth or quote:
+    raise ValueError(f"model kwargs {text!r}: unbalanced brackets or quotes")
+  parts.append("".join(current))
+  return [part.strip() for part in parts if part.strip()]
+
+
+def parse_model_kwargs(text: str) -> Dict[str, Any]:
+  """"key=value,key=value" (--model_kwargs) -> keyword arguments of a zoo
+  entry point.
+
+  Values are read as YAML ("classes=5,input_shape=[16,16,1],
+  include_top=false"); `None` is None.
+
+  Raises:
+    ValueError: an item without "=", a key that is not an identifier, or a
+      key given twice.
+  """
+  kwargs = {}
+  for item in _split_top_level(text or ""):
+    key, sep, value = item.partition("=")
+    key = key.strip()
+    if not sep or not key.isidentifier():
+      raise ValueError(f"model kwarg {item!r} must look like key=value")
+    if key in kwargs:
+      raise ValueError(f"model kwarg {key!r} is given twice")
+    value = value.strip()
+    kwargs[key] = None if value == "None" else yaml.safe_load(value)
+  return kwargs
 
 
 def _check_cheap_flags() -> None:
@@ -109,7 +158,7 @@ def main(argv):
     paths = export.export_zoo_model(
         FLAGS.model, FLAGS.output, weights=FLAGS.weights,
         checkpoint=FLAGS.checkpoint,
-        model_kwargs=export.parse_model_kwargs(FLAGS.model_kwargs),
+        model_kwargs=parse_model_kwargs(FLAGS.model_kwargs),
         implementation=FLAGS.implementation, formats=FLAGS.formats,
         batch_size=FLAGS.batch_size, overwrite=FLAGS.overwrite,
         verify=FLAGS.verify)

@@ -60,8 +60,8 @@ flags.DEFINE_enum("backend", "auto", ["auto", "torch", "cupy"],
 flags.DEFINE_list("shapes", list(harness.TABLE9_SHAPES),
                   "Timed shapes, SIZExINxOUT (3x3, stride 1, SAME).")
 flags.DEFINE_list("batches", ["8", "64"], "Timed batch sizes.")
-flags.DEFINE_list("patterns", ["sw_sc", "cw_sc", "psconv4", "dense"],
-                  "Timed patterns (sparsezoo_tf.ops.PATTERN_NAMES).")
+flags.DEFINE_list("patterns", ["sw_sc", "cw_sc", "psc4", "dense"],
+                  "Timed schemes (sparsezoo_tf.schemes.list_schemes()).")
 flags.DEFINE_list("dtypes", ["float32", "bfloat16"], "Timed data types.")
 flags.DEFINE_list("math", ["cuda_cores", "tensor_cores"],
                   "Timed math modes of forward and input gradient "

@@ -12,6 +12,7 @@ its markers, with that table's own settings (`zoo_table.README_TABLES`):
     python tools/model_table.py --readme zoo_table       # every model
     python tools/model_table.py --readme zoo_latency     # timed: minutes
     python tools/model_table.py --readme digits_weights  # the digits weights
+    python tools/model_table.py --readme cam_weights     # the CAM weights
 
 Counting builds every model in a throwaway graph (no weights allocated):
 the whole zoo takes several minutes on 2 cores.
@@ -30,7 +31,7 @@ import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 ROOT = _cli.ROOT
 
 from sparsezoo_tf import reports
-from sparsezoo_tf.models import zoo_table
+from sparsezoo_tf.benchmarks import zoo_table
 
 README = os.path.join(ROOT, "README.md")
 

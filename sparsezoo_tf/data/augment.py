@@ -11,7 +11,7 @@ that a seeded pipeline gives the same images on every run.
 * ImageNet evaluation: resize the shorter side to image_size / 0.875 (256
   for 224), then take the centre image_size crop (`imagenet_eval`).
 * Normalization with the dataset's per-channel mean and std
-  (`sparsezoo_tf.models.preprocessing.STATISTICS`, `normalize`).
+  (`sparsezoo_tf.data.statistics.STATISTICS`, `normalize`).
 """
 
 import itertools
@@ -20,7 +20,7 @@ from typing import Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
-from sparsezoo_tf.models import preprocessing
+from sparsezoo_tf.data import statistics
 
 CIFAR_PADDING = 4
 CROP_SCALE = (0.08, 1.0)
@@ -37,10 +37,10 @@ def to_float(image: tf.Tensor) -> tf.Tensor:
 
 def normalize(image: tf.Tensor, name: str) -> tf.Tensor:
   """(image - mean) / std per channel, for 0..1 pixels of dataset `name`."""
-  if name not in preprocessing.STATISTICS:
+  if name not in statistics.STATISTICS:
     raise ValueError(f"no mean/std for dataset {name!r}; known: "
-                     f"{', '.join(preprocessing.STATISTICS)}")
-  mean, std = preprocessing.STATISTICS[name]
+                     f"{', '.join(statistics.STATISTICS)}")
+  mean, std = statistics.STATISTICS[name]
   return ((image - np.array(mean, np.float32)) /
           np.array(std, np.float32))
 

@@ -11,7 +11,8 @@ from typing import Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
-from sparsezoo_tf.models import preprocessing
+from sparsezoo_tf.data import augment
+from sparsezoo_tf.data import statistics
 
 DIGITS_SPLITS = ("train", "test")
 _TEST_FRACTION = 0.2
@@ -61,7 +62,8 @@ def digits_dataset(split: str, batch_size: int, training: bool = False,
     tf.data.Dataset of (images float32 [B, 8, 8, 1], labels int32 [B]).
   """
   images, labels = digits_arrays(split)
-  images = preprocessing.preprocess_input(images, "digits")
+  images = augment.normalize(
+      images / np.float32(statistics.MAX_VALUE["digits"]), "digits")
   dataset = tf.data.Dataset.from_tensor_slices((images, labels))
   if training:
     dataset = dataset.shuffle(len(labels), seed=seed,
@@ -77,7 +79,7 @@ def digits_dataset(split: str, batch_size: int, training: bool = False,
 def _random_shift(example, random):
   """Shifts the digit by up to one pixel, filling with blank paper."""
   image, label = example
-  mean, std = preprocessing.STATISTICS["digits"]
+  mean, std = statistics.STATISTICS["digits"]
   blank = -mean[0] / std[0]
   padded = tf.pad(image, [[1, 1], [1, 1], [0, 0]], constant_values=blank)
   seed = tf.stack([random, tf.constant(0, tf.int64)])

@@ -2,12 +2,14 @@
 
 `make_dataset` returns batches of (images, labels): images float32
 [B, S, S, C] normalized with the dataset's per-channel mean and std
-(`sparsezoo_tf.models.preprocessing.STATISTICS`), labels int32 [B].
+(`sparsezoo_tf.data.statistics.STATISTICS`), labels int32 [B].
 
 Datasets and where their files come from (`data_dir`):
 
 * "digits": scikit-learn's 8x8 digits, shipped with scikit-learn
   (`data_dir` is ignored).
+* "digits_canvas": those digits enlarged on 64x64 canvases, one per
+  canvas (see `sparsezoo_tf.data.digits_canvas`; `data_dir` is ignored).
 * "imagenet": ILSVRC-2012 as image folders or as TFRecord shards
   (see `sparsezoo_tf.data.imagenet`).
 * "cifar10", "cifar100": the python-pickle archives
@@ -27,13 +29,13 @@ class DatasetInfo:
   """What a model trained on a dataset needs to know about it.
 
   Attributes:
-    name: the dataset name, a key of `preprocessing.STATISTICS`.
+    name: the dataset name, a key of `statistics.STATISTICS`.
     num_classes: number of classes.
     image_size: side of the square images fed to the model by default.
     channels: image channels (3 for RGB, 1 for digits).
     splits: the split names `make_dataset` accepts.
     uses_data_dir: whether `make_dataset` reads `data_dir` (False for
-      digits, shipped with scikit-learn).
+      the digits datasets, generated from scikit-learn's digits).
   """
   name: str
   num_classes: int
@@ -46,6 +48,8 @@ class DatasetInfo:
 _INFOS = {
     info.name: info for info in (
         DatasetInfo("digits", 10, 8, 1, ("train", "test"),
+                    uses_data_dir=False),
+        DatasetInfo("digits_canvas", 10, 64, 1, ("train", "test"),
                     uses_data_dir=False),
         DatasetInfo("imagenet", 1000, 224, 3, ("train", "validation")),
         DatasetInfo("cifar10", 10, 32, 3, ("train", "test")),
@@ -87,7 +91,8 @@ def num_examples(name: str, split: str, data_dir: str = "") -> int:
   Args:
     name: one of DATASETS.
     split: one of `dataset_info(name).splits`.
-    data_dir: where the dataset's files are (ignored for "digits").
+    data_dir: where the dataset's files are (ignored for "digits" and
+      "digits_canvas").
 
   Returns:
     The number of examples listed in the split (corrupt image files are
@@ -98,6 +103,10 @@ def num_examples(name: str, split: str, data_dir: str = "") -> int:
   if name == "digits":
     from sparsezoo_tf.data import digits  # pylint: disable=g-import-not-at-top
     return len(digits.digits_arrays(split)[1])
+  if name == "digits_canvas":
+    # pylint: disable-next=g-import-not-at-top
+    from sparsezoo_tf.data import digits_canvas
+    return digits_canvas.num_canvases(split)
   return _source(name, split, data_dir).count()
 
 
@@ -137,9 +146,11 @@ def make_dataset(name: str, split: str, *, batch_size: int, training: bool,
     split: one of `dataset_info(name).splits`.
     batch_size: examples per batch.
     training: shuffle and augment.
-    data_dir: where the dataset's files are (ignored for "digits").
+    data_dir: where the dataset's files are (ignored for "digits" and
+      "digits_canvas").
     image_size: side of the output images; 0 for the dataset's default
-      (`dataset_info(name).image_size`).
+      (`dataset_info(name).image_size`). For "digits_canvas", the side of
+      the generated canvases (at least the largest digit, 40).
     seed: seed of the shuffling and augmentation; None for fresh
       randomness (and non-deterministic, faster, parallel ordering).
     drop_remainder: drop the last, smaller batch.
@@ -172,6 +183,12 @@ def make_dataset(name: str, split: str, *, batch_size: int, training: bool,
     from sparsezoo_tf.data import digits  # pylint: disable=g-import-not-at-top
     return digits.digits_dataset(split, batch_size, training=training,
                                  seed=seed, drop_remainder=drop_remainder)
+  if name == "digits_canvas":
+    # pylint: disable-next=g-import-not-at-top
+    from sparsezoo_tf.data import digits_canvas
+    return digits_canvas.canvas_dataset(
+        split, batch_size, training=training, seed=seed,
+        canvas_size=image_size, drop_remainder=drop_remainder)
   from sparsezoo_tf.data import assemble  # pylint: disable=g-import-not-at-top
   return assemble.build(
       _source(name, split, data_dir), info, split=split,

@@ -24,7 +24,7 @@ import numpy as np
 from sparsezoo_tf.gpu_check import binding
 from sparsezoo_tf.gpu_check import reference
 from sparsezoo_tf.ops import plan as plan_lib
-from sparsezoo_tf.ops import plans
+from sparsezoo_tf import schemes
 from sparsezoo_tf import timing
 
 TABLE9_SHAPES = ("28x256x256", "14x512x512", "7x1024x1024")
@@ -63,32 +63,32 @@ def make_plan(pattern: str, kernel_size: int, in_channels: int,
     support = rng.random((kernel_size, kernel_size, in_channels,
                           out_channels)) < 0.35
     return plan_lib.compile_plan(support)
-  return plans.plan_from_name(pattern, kernel_size, in_channels,
+  return schemes.plan_from_name(pattern, kernel_size, in_channels,
                               out_channels)
 
 
 def correctness_cases() -> List[Case]:
   """Every pattern family, plus the geometries that stress the tiling."""
   cases = [Case(p, 3, 20, 36) for p in (
-      "dense", "sw_sc", "cw_sc", "sw_cw_sc", "seq_plus", "seq_cross",
-      "psconv4", "group4", "group2_shuffle", "random")]
+      "dense", "sw_sc", "cw_sc", "sc_comb", "seq_plus", "seq_cross",
+      "psc4", "group4", "group2_shuffle", "random")]
   cases += [
       Case("cw_sc", 1, 40, 72), Case("group4_shuffle", 1, 32, 48),
-      Case("sw_sc", 5, 12, 20), Case("psconv2", 5, 16, 16),
+      Case("sw_sc", 5, 12, 20), Case("psc2", 5, 16, 16),
       Case("sw_sc", 3, 20, 36, strides=2),
       Case("sw_sc", 3, 20, 36, strides=2, padding="VALID"),
       Case("cw_sc", 1, 40, 72, strides=2),
-      Case("psconv4", 3, 24, 40, input_hw=(8, 8), strides=2),
+      Case("psc4", 3, 24, 40, input_hw=(8, 8), strides=2),
       # Several channel and pixel tiles, and weight-gradient slices.
       Case("sw_sc", 3, 160, 272, input_hw=(20, 20), batch=4),
       Case("cw_sc", 1, 328, 164, input_hw=(14, 14), batch=8),
-      Case("psconv4", 3, 256, 256, input_hw=(14, 14), batch=8),
+      Case("psc4", 3, 256, 256, input_hw=(14, 14), batch=8),
       Case("group8_shuffle", 1, 256, 256, input_hw=(14, 14), batch=4),
   ]
   return cases
 
 
-HALF_PATTERNS = ("sw_sc", "cw_sc", "psconv4", "group4_shuffle", "random")
+HALF_PATTERNS = ("sw_sc", "cw_sc", "psc4", "group4_shuffle", "random")
 
 
 # ---------------------------------------------------------------------------
@@ -359,7 +359,7 @@ def check_case(core, backend, case: Case, dtype: str,
 
 def check_errors(core, backend) -> List[Dict[str, object]]:
   """Bad calls must come back as SZ_INVALID_ARGUMENT with a message."""
-  plan = plans.spatial_sc_plan(3, 8, 8)
+  plan = schemes.plan_from_name("sw_sc", 3, 8, 8)
   runner = CoreRunner(core, backend, plan)
   g = binding.Geometry.of((1, 5, 5, 8), plan, 1, "SAME")
   wrong = dataclasses.replace(g, in_channels=9)

@@ -1,5 +1,7 @@
 """scFusion: pairwise and channel-wise fusion of SC kernels (paper 003)."""
 
+from typing import Dict, Tuple
+
 import tensorflow as tf
 import tf_keras as keras
 
@@ -25,6 +27,10 @@ class SCFusion(base.Layer):
 
   `use_addition=False` / `use_inverse=False` drop A / I (the ablation of
   Fig. 7: B = neither, C = addition only, D = both, the default).
+
+  `components(x)` returns the parts [E, O, A, I] and `fuse(parts)` the
+  module's output from them (`call` is the two in sequence), so that a part
+  can be zeroed before the fusion (the per-component maps of Fig. 8).
 
   Args:
     filters: output channels (C_out).
@@ -87,7 +93,7 @@ class SCFusion(base.Layer):
         bias_regularizer=self.bias_regularizer)
     # One SW-SC layer: even outputs are E ("+"), odd outputs are O ("x").
     self.sparse_conv = sparse_complementary.SparseComplementaryConv2D(
-        2 * self.base_kernels, kernel_size, mode="spatial", strides=strides,
+        2 * self.base_kernels, kernel_size, mode="sw_sc", strides=strides,
         padding=padding, implementation=implementation, name="sc_conv",
         **common)
     common.update(kernel_initializer=_copy(self.kernel_initializer),
@@ -111,18 +117,68 @@ class SCFusion(base.Layer):
           [self.fused_channels]))
     super().build(input_shape)
 
-  def call(self, inputs):
-    phases = self.sparse_conv(inputs)
+  @property
+  def component_names(self) -> Tuple[str, ...]:
+    """The parts entering the fusion, in concatenation order: "w_even" (E),
+    "w_odd" (O), then "fusion_add" (A) and "fusion_inverse" (I) when used."""
+    names = ["w_even", "w_odd"]
+    if self.use_addition:
+      names.append("fusion_add")
+    if self.use_inverse:
+      names.append("fusion_inverse")
+    return tuple(names)
+
+  def components(self, inputs) -> Dict[str, tf.Tensor]:
+    """The parts [E, O, A, I] of a call on `inputs`, before the ReLU.
+
+    `fuse(components(x))` is `call(x)`; zeroing some parts before `fuse`
+    gives the module's output from the others alone (the per-component
+    class activation maps of paper 003, Fig. 8).
+
+    Args:
+      inputs: a batch the built layer can take.
+
+    Returns:
+      {name: [batch, rows, cols, base_kernels] tensor} in the order of
+      `component_names`.
+
+    Raises:
+      ValueError: when the layer is not built yet.
+    """
+    if not self.built:
+      raise ValueError(f"{self.name} is not built; call it on a batch (or "
+                       f"build it) before asking for its components")
+    phases = self.sparse_conv(tf.cast(inputs, self.compute_dtype))
     even, odd = phases[..., 0::2], phases[..., 1::2]
-    parts = [even, odd]
+    parts = {"w_even": even, "w_odd": odd}
     if self.use_addition or self.use_inverse:
       added = even + odd
       if self.use_addition:
-        parts.append(added)
+        parts["fusion_add"] = added
       if self.use_inverse:
-        parts.append(-added)
-    fused = tf.nn.relu(tf.concat(parts, axis=-1))
+        parts["fusion_inverse"] = -added
+    return parts
+
+  def fuse(self, components: Dict[str, tf.Tensor]) -> tf.Tensor:
+    """The channel-wise fusion: ReLU of the concatenated parts, then the 1x1
+    convolution.
+
+    Args:
+      components: {name: tensor} with exactly the names of
+        `component_names` (as `components` returns them).
+
+    Raises:
+      ValueError: when the names differ from `component_names`.
+    """
+    names = self.component_names
+    if set(components) != set(names):
+      raise ValueError(f"{self.name}.fuse needs the parts {names}, got "
+                       f"{tuple(components)}; zero a part to leave it out")
+    fused = tf.nn.relu(tf.concat([components[n] for n in names], axis=-1))
     return self.fusion_conv(fused)
+
+  def call(self, inputs):
+    return self.fuse(self.components(inputs))
 
   def compute_output_shape(self, input_shape):
     sparse_shape = self.sparse_conv.compute_output_shape(input_shape)

@@ -7,7 +7,6 @@ final designs are "dw+pw", "gconv<M>+pwgconv<N>", "pw+dw+pw" (bottleneck
 and the standard unit "conv".
 """
 
-import re
 from typing import List, Optional
 
 import tf_keras as keras
@@ -15,35 +14,8 @@ import tf_keras as keras
 from sparsezoo_tf.layers import base
 from sparsezoo_tf.layers import kernel_sequence
 from sparsezoo_tf.layers.kernel_sequence import KernelStep
-
-FINAL_DESIGNS = ("dw+pw", "gconv<M>+pwgconv<N>", "pw+dw+pw",
-                 "pwgconv<M>+dw+pwgconv<N>")
-_TOKEN = re.compile(r"^(conv|dw|pw|gconv(\d+)|pwgconv(\d+))$")
-
-
-def parse_design(design: str):
-  """"pwgconv4+dw+pwgconv4" -> [("pwgconv", 4), ("dw", 1), ("pwgconv", 4)].
-
-  Raises:
-    ValueError: naming the token that is not a basic sparse kernel.
-  """
-  if not isinstance(design, str) or not design.strip():
-    raise ValueError(f"design must be a non-empty string such as "
-                     f"'pwgconv4+dw+pwgconv4', got {design!r}")
-  kernels = []
-  for token in design.lower().replace(" ", "").split("+"):
-    match = _TOKEN.match(token)
-    if not match:
-      raise ValueError(
-          f"unknown kernel {token!r} in design {design!r}; kernels are "
-          f"conv, gconv<M>, dw, pw, pwgconv<N> joined by '+'")
-    groups = int(match.group(2) or match.group(3) or 1)
-    if groups < 1:
-      raise ValueError(f"{token!r}: the number of groups must be >= 1")
-    kind = token.rstrip("0123456789")
-    kernels.append((kind, groups))
-  return kernels
-
+from sparsezoo_tf.patterns.designs import FINAL_DESIGNS  # noqa: F401
+from sparsezoo_tf.patterns.designs import parse_design
 
 def _mixes_channels(kind: str) -> bool:
   return kind != "dw"

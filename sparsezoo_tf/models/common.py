@@ -4,7 +4,6 @@
 extraction by level and loading weights.
 """
 
-import importlib
 from typing import Dict, Optional, Sequence, Tuple
 
 import tensorflow as tf
@@ -56,14 +55,6 @@ class ZooModel(keras_compat.RefusesKeras3, keras.Model):
     keras_compat.check_not_keras3(callbacks,
                                   f"a callback of {self.name}.predict()")
     return super().predict(*args, callbacks=callbacks, **kwargs)
-
-  @classmethod
-  def from_config(cls, config, custom_objects=None):
-    # The families register their own blocks (e.g. SpatialSCAnyWidth); a
-    # file loaded right after `import sparsezoo_tf` (which does not import
-    # them) may use them.
-    importlib.import_module("sparsezoo_tf.models.families")
-    return super().from_config(config, custom_objects=custom_objects)
 
 
 # Saved files store the class's `__name__`: the legacy .h5 format as the

@@ -1,70 +1,74 @@
 """Which convolution a model builds where: one `ConvPolicy` per scheme.
 
 Families call `policy.conv(filters, kernel_size, strides, name, role)` for
-every convolution; the policy returns the scheme's layer. Roles:
+every convolution; the policy asks the scheme (`sparsezoo_tf.schemes`)
+which layer stands for it. Roles:
   "stem"      the first convolution(s) on the image: dense in every paper.
   "body"      convolutions inside blocks: the scheme applies here.
   "shortcut"  1x1 projections of residual shortcuts: dense (paper 000,
               Table 10 reading; paper 004 leaves 1x1 down-sampling dense).
   "transition" DenseNet transition 1x1 convolutions: treated as "body".
 
-Schemes (the `scheme` argument of `make_policy`):
-  "dense"          Conv2D everywhere.
-  "sc"             SW-SC on k x k (k > 1) body convolutions, CW-SC on 1x1
-                   body convolutions (paper 000).
-  "sc_spatial"     SW-SC on k x k body convolutions, 1x1 dense.
-  "sc_comb"        SW-SC + CW-SC on k x k, CW-SC on 1x1 (paper 000 "-comb").
-  "sc_seq"         alternating whole "+" and "x" layers on k x k body
-                   convolutions, 1x1 dense (paper 000 "-seq" ablation).
-  "scfusion<a>"    scFusion modules with alpha = a on k x k body
-                   convolutions (paper 003).
-  "psc<kss>"       pSConv with KSS = kss on 3x3 body convolutions (paper
-                   004); the seed of each layer comes from its name.
+Any registered scheme works: e.g. "dense", "sc" (SW-SC on k x k, CW-SC on
+1x1), "sw_sc", "sc_comb", "sc_seq", "scfusion<alpha>", "psc<kss>" (the seed
+of each pSConv layer comes from its name), "group<g>", or a block scheme
+such as "igcv2" or "pwgconv4_dw_pwgconv4" (its layer stands for the whole
+convolution; `conv(..., **options)` passes block arguments on).
 """
 
-import re
+import math
 import zlib
 from typing import Optional
 
 import tf_keras as keras
 
 from sparsezoo_tf import layers as sz_layers
+from sparsezoo_tf import schemes
 
 ROLES = ("stem", "body", "shortcut", "transition")
-_SCHEME = re.compile(r"^(dense|sc|sc_spatial|sc_comb|sc_seq|scfusion(\d+)|"
-                     r"psc(\d+))$")
+
+
+def layer_class(scheme: schemes.Scheme) -> type:
+  """The Keras layer class of a layer or block scheme."""
+  if isinstance(scheme.layer, type):
+    return scheme.layer
+  found = getattr(sz_layers, scheme.layer or "", None)
+  if not isinstance(found, type):
+    raise ValueError(f"scheme {scheme.name!r} names layer {scheme.layer!r}, "
+                     f"which sparsezoo_tf.layers does not have")
+  return found
 
 
 class ConvPolicy:
   """Builds the convolutions of one scheme (see the module docstring).
 
   Args:
-    scheme: the scheme name.
+    scheme: a registered scheme name.
     implementation: "auto", "op" or "reference" for the sparse layers.
     kernel_initializer, kernel_regularizer: for every convolution.
     use_bias: biases on the convolutions.
-    seed: added to the per-layer seeds of pSConv supports.
+    seed: added to the per-layer seeds of seeded schemes (pSConv).
   """
 
   def __init__(self, scheme: str = "dense", implementation: str = "auto",
                kernel_initializer="he_normal", kernel_regularizer=None,
                use_bias: bool = False, seed: int = 0):
-    match = _SCHEME.match(scheme) if isinstance(scheme, str) else None
-    if not match:
-      raise ValueError(
-          f"unknown scheme {scheme!r}; known: dense, sc, sc_spatial, "
-          f"sc_comb, sc_seq, scfusion<alpha>, psc<kss>")
-    self.scheme = scheme
-    self.alpha = int(match.group(2)) if match.group(2) else None
-    self.kss = int(match.group(3)) if match.group(3) else None
+    self.entry = schemes.get_scheme(scheme)
+    self.scheme = self.entry.name
     self.implementation = implementation
     self.kernel_initializer = kernel_initializer
     self.kernel_regularizer = kernel_regularizer
     self.use_bias = use_bias
     self.seed = seed
-    self._seq_count = 0
+    self._spatial_count = 0
 
-  def _common(self, name: str) -> dict:
+  def channel_multiple(self, kernel_sizes=(3,), minimum: int = 1) -> int:
+    """The multiple every width must be for this scheme's layers of these
+    kernel sizes (and of `minimum`)."""
+    return math.lcm(max(1, minimum),
+                    self.entry.channel_multiple(kernel_sizes))
+
+  def _common(self, name: Optional[str]) -> dict:
     return dict(use_bias=self.use_bias, name=name,
                 kernel_initializer=keras.initializers.get(
                     self.kernel_initializer),
@@ -79,38 +83,35 @@ class ConvPolicy:
 
   def conv(self, filters: int, kernel_size: int, strides: int = 1,
            name: Optional[str] = None, role: str = "body",
-           padding: str = "same"):
-    """The layer of this scheme for one convolution of a model."""
+           padding: str = "same", **options):
+    """The layer of this scheme for one convolution of a model.
+
+    Args:
+      filters, kernel_size, strides, name, padding: of the convolution.
+      role: one of ROLES.
+      **options: further arguments of a block scheme's layer (e.g.
+        `branch_channels` of an IGC-V2 block).
+    """
     if role not in ROLES:
       raise ValueError(f"role must be one of {ROLES}, got {role!r}")
-    if role in ("stem", "shortcut") or self.scheme == "dense":
+    if role in ("stem", "shortcut"):
       return self.dense(filters, kernel_size, strides, name, padding)
-    sparse = dict(strides=strides, padding=padding,
-                  implementation=self.implementation, **self._common(name))
-    if kernel_size == 1:
-      if self.scheme in ("sc", "sc_comb"):
-        return sz_layers.SparseComplementaryConv2D(filters, 1, mode="channel",
-                                                   **sparse)
+    part = self.entry.for_conv(kernel_size, self._spatial_count)
+    if kernel_size != 1 and self.entry.sequence:
+      self._spatial_count += 1
+    if part.name == "dense":
       return self.dense(filters, kernel_size, strides, name, padding)
-    if self.scheme == "sc" or self.scheme == "sc_spatial":
-      return sz_layers.SparseComplementaryConv2D(filters, kernel_size,
-                                                 mode="spatial", **sparse)
-    if self.scheme == "sc_comb":
-      return sz_layers.SparseComplementaryConv2D(filters, kernel_size,
-                                                 mode="both", **sparse)
-    if self.scheme == "sc_seq":
-      mode = ("seq_plus", "seq_cross")[self._seq_count % 2]
-      self._seq_count += 1
-      return sz_layers.SparseComplementaryConv2D(filters, kernel_size,
-                                                 mode=mode, **sparse)
-    if self.alpha is not None:
-      return sz_layers.SCFusion(filters, kernel_size, alpha=self.alpha,
-                                **sparse)
-    seed = (zlib.crc32((name or "").encode()) + self.seed) % (2**31)
-    return sz_layers.PSConv2D(filters, kernel_size, kss=self.kss, seed=seed,
-                              **sparse)
+    arguments = dict(part.layer_options, kernel_size=kernel_size,
+                     strides=strides, implementation=self.implementation,
+                     name=name)
+    if part.conv_arguments:
+      arguments.update(self._common(name), padding=padding)
+    if part.seeded:
+      arguments["seed"] = (zlib.crc32((name or "").encode()) +
+                           self.seed) % (2**31)
+    return layer_class(part)(filters, **arguments, **options)
 
 
 def make_policy(scheme: str = "dense", **kwargs) -> ConvPolicy:
-  """A fresh `ConvPolicy` (policies keep state for "sc_seq")."""
+  """A fresh `ConvPolicy` (policies keep state for sequence schemes)."""
   return ConvPolicy(scheme, **kwargs)

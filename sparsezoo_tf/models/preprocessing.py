@@ -1,18 +1,12 @@
-"""Input preprocessing of the zoo's models, by dataset."""
+"""Input preprocessing of the zoo's models, by dataset (the statistics are
+`sparsezoo_tf.data.statistics`)."""
 
 import numpy as np
 import tensorflow as tf
 
-# Per-channel mean and std of the datasets (RGB, on 0..1 pixels).
-STATISTICS = {
-    "imagenet": ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
-    "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
-    "cifar100": ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
-    "tiny_imagenet": ((0.4802, 0.4481, 0.3975), (0.2770, 0.2691, 0.2821)),
-    "digits": ((0.3053,), (0.3760,)),
-}
-MODES = tuple(STATISTICS)
-MAX_VALUE = {"digits": 16.0}
+from sparsezoo_tf.data.statistics import MAX_VALUE
+from sparsezoo_tf.data.statistics import MODES
+from sparsezoo_tf.data.statistics import STATISTICS
 
 
 def preprocess_input(images, mode: str = "imagenet"):

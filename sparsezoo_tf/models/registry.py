@@ -1,92 +1,26 @@
 """The model registry: `register_model`, `list_models`, `create_model`,
 `model_info` (timm's conventions).
 
-Entry points are plain functions returning a `tf_keras` model; they are
-registered with what the papers say about them (`ModelInfo`), so that the
-zoo's tests can check every model against its table row.
+Every public model is a function in its family's module, decorated with
+`register_model(...)`: the decorator records the model's `ModelInfo` (the
+facts given to it, the description from the docstring's first paragraph,
+and the paper rows that `paper_rows.ROWS` holds under the function's name),
+so that the zoo's tests can check every model against its table rows.
 """
 
 import dataclasses
 import difflib
 import fnmatch
-import importlib
 import re
+import sys
 from typing import Callable, Dict, List, Optional, Tuple
 
 import tf_keras as keras
 
-
-PARAMS_COUNTED = ("all", "convolutions")
-
-
-@dataclasses.dataclass(frozen=True)
-class PaperRow:
-  """One row of a paper's table.
-
-  Attributes:
-    paper: the seed file's number ("000" ... "004", see shared/seeds).
-    table: e.g. "Table 10".
-    row: the row's label as printed.
-    params: parameters in the table (absolute count).
-    flops: multiply-adds in the table (absolute count), or None when the
-      table gives none.
-    note: how the row was read, where that needed a decision.
-    mismatch: why this row cannot be matched (the table test expects it to
-      fail, and fails if it passes); empty when it must match.
-    params_counted: what the paper's parameter column counts: "all"
-      trainable parameters, or "convolutions" only (no BN, no classifier).
-    params_unit: the precision the table prints parameters with (e.g. 1e3
-      for "0.056 M"); a count that rounds to the printed value matches.
-  """
-  paper: str
-  table: str
-  row: str
-  params: Optional[float] = None
-  flops: Optional[float] = None
-  note: str = ""
-  mismatch: str = ""
-  params_counted: str = "all"
-  params_unit: float = 0.0
-
-  def __post_init__(self):
-    if self.params_counted not in PARAMS_COUNTED:
-      raise ValueError(f"params_counted must be one of {PARAMS_COUNTED}, "
-                       f"got {self.params_counted!r}")
-    if self.params_unit < 0:
-      raise ValueError(f"params_unit must be >= 0, got {self.params_unit!r}")
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelInfo:
-  """What the zoo knows about a model.
-
-  Attributes:
-    name: the registered name.
-    family: "resnet", "vgg", "densenet", "igc", "sparse_kernel", ...
-    scheme: "dense", "sc", "sc_seq", "sc_comb", "scfusion<a>", "psc<k>",
-      "igcv2", ... (the sparse pattern of its convolutions).
-    dataset: the dataset its architecture is for ("imagenet", "cifar10",
-      "cifar100", "tiny_imagenet").
-    input_shape: default input (rows, cols, channels).
-    classes: default number of classes.
-    preprocessing: name of the preprocessing (`sparsezoo_tf.models.
-      preprocess_input` modes).
-    rows: the paper rows this model reproduces (params / FLOPs checked by
-      the tests).
-    baseline: name of the dense model built by the same code, or None for
-      a dense model.
-    description: one line.
-  """
-  name: str
-  family: str
-  scheme: str
-  dataset: str
-  input_shape: Tuple[int, int, int]
-  classes: int
-  preprocessing: str
-  rows: Tuple[PaperRow, ...] = ()
-  baseline: Optional[str] = None
-  description: str = ""
+from sparsezoo_tf import schemes
+from sparsezoo_tf.models.info import ModelInfo
+from sparsezoo_tf.models.info import PaperRow  # noqa: F401  (re-exported)
+from sparsezoo_tf.models.paper_rows import ROWS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,22 +32,63 @@ class _Entry:
 _REGISTRY: Dict[str, _Entry] = {}
 
 
-def register_model(info: ModelInfo):
-  """Decorator registering `builder` under `info.name`.
+def register_model(*, family: str, dataset: str,
+                   input_shape: Tuple[int, int, int], classes: int,
+                   preprocessing: str, scheme: str = "dense",
+                   baseline: Optional[str] = None):
+  """Decorator registering a model's entry point under its function name.
+
+      @register_model(family="resnet", scheme="sc", dataset="imagenet",
+                      input_shape=(224, 224, 3), classes=1000,
+                      preprocessing="imagenet", baseline="resnet50")
+      def resnet50_sc(weights=None, **kwargs):
+        \"\"\"ResNet-50-sc ...\"\"\"
+
+  Args:
+    family, dataset, input_shape, classes, preprocessing, baseline: as in
+      `ModelInfo`.
+    scheme: a name `sparsezoo_tf.schemes.get_scheme` knows.
+
+  Returns:
+    The decorator; it returns the function unchanged and adds its name to
+    its module's `__all__` (so `sparsezoo_tf.models` exports it).
 
   Raises:
-    ValueError: when the name is taken.
+    ValueError: a name registered twice, an unknown scheme, or a function
+      without a docstring.
   """
-  def decorate(builder):
-    if info.name in _REGISTRY:
-      raise ValueError(f"model {info.name!r} is registered twice")
-    _REGISTRY[info.name] = _Entry(builder, info)
+  schemes.get_scheme(scheme)
+
+  def decorate(builder: Callable[..., keras.Model]):
+    name = builder.__name__
+    if name in _REGISTRY:
+      raise ValueError(f"model {name!r} is registered twice")
+    if not (builder.__doc__ or "").strip():
+      raise ValueError(f"entry point {name} needs a docstring (its first "
+                       f"paragraph is the model's description)")
+    summary = builder.__doc__.strip().split("\n\n")[0]
+    description = " ".join(summary.split()).rstrip(".")
+    info = ModelInfo(name=name, family=family, scheme=scheme,
+                     dataset=dataset, input_shape=tuple(input_shape),
+                     classes=classes, preprocessing=preprocessing,
+                     rows=ROWS.get(name, ()), baseline=baseline,
+                     description=description)
+    _REGISTRY[name] = _Entry(builder, info)
+    module = sys.modules.get(builder.__module__)
+    if module is not None:
+      exported = module.__dict__.setdefault("__all__", [])
+      if name not in exported:
+        exported.append(name)
     return builder
   return decorate
 
 
+def unregister_model(name: str) -> None:
+  """Removes a registered model (for tests that register throwaway ones)."""
+  _REGISTRY.pop(name, None)
+
+
 def _entry(name: str) -> _Entry:
-  _load_families()
   if not isinstance(name, str) or name not in _REGISTRY:
     close = difflib.get_close_matches(str(name), list(_REGISTRY), n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -126,8 +101,12 @@ def list_models(pattern: str = "*", scheme: Optional[str] = None,
                 paper: Optional[str] = None) -> List[str]:
   """Registered model names matching a shell pattern ("resnet*", "*_sc"),
   sorted; optionally only one scheme or the models with rows of one paper.
+
+  Raises:
+    ValueError: a scheme that is not registered (`sparsezoo_tf.schemes`).
   """
-  _load_families()
+  if scheme is not None:
+    scheme = schemes.get_scheme(scheme).name
   names = []
   for name, entry in _REGISTRY.items():
     if not fnmatch.fnmatchcase(name, pattern):
@@ -166,7 +145,3 @@ def create_model(name: str, **kwargs) -> keras.Model:
                      f"help(sparsezoo_tf.models.{name}) lists its "
                      f"arguments") from None
 
-
-def _load_families() -> None:
-  """Imports the family modules, which register their models."""
-  importlib.import_module("sparsezoo_tf.models.families")

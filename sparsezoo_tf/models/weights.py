@@ -23,13 +23,15 @@ layer and both shapes.
 
 import dataclasses
 import hashlib
-import importlib
 import os
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import h5py
 import tf_keras as keras
+
+from sparsezoo_tf.models import weights_table
+from sparsezoo_tf.models.info import WeightsEntry
 
 HOME_ENV = "SPARSEZOO_HOME"
 PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -38,38 +40,6 @@ HEAD_LAYERS = ("predictions",)
 # The SHA-256 record of a weights file `f` is the file `f + RECORD_SUFFIX`.
 RECORD_SUFFIX = ".sha256"
 _RECORD_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
-
-
-@dataclasses.dataclass(frozen=True)
-class WeightsEntry:
-  """One named set of weights.
-
-  Attributes:
-    model: the registered model name.
-    name: the weights name (`weights=` argument), e.g. "digits".
-    file_name: the .h5 file.
-    sha256: its hash; None while no file exists.
-    dataset: what it was trained on.
-    classes: the head's class count.
-    input_shape: the input it was trained at.
-    recipe: the config in `configs/` that produces it.
-    metrics: measured results, e.g. {"top1": 0.97}.
-    url: where to download it, or None.
-  """
-  model: str
-  name: str
-  file_name: str
-  sha256: Optional[str]
-  dataset: str
-  classes: int
-  input_shape: Tuple[int, int, int]
-  recipe: str
-  metrics: Dict[str, float] = dataclasses.field(default_factory=dict)
-  url: Optional[str] = None
-
-  @property
-  def available(self) -> bool:
-    return self.sha256 is not None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +54,11 @@ _ENTRIES: Dict[Tuple[str, str], WeightsEntry] = {}
 
 
 def register_weights(entry: WeightsEntry) -> WeightsEntry:
+  """Adds an entry (model, weights name) to the registry; returns it.
+
+  Raises:
+    ValueError: the pair is registered already.
+  """
   key = (entry.model, entry.name)
   if key in _ENTRIES:
     raise ValueError(f"weights {entry.name!r} of {entry.model!r} are "
@@ -94,7 +69,6 @@ def register_weights(entry: WeightsEntry) -> WeightsEntry:
 
 def list_weights(model: Optional[str] = None) -> List[WeightsEntry]:
   """Registered weights, of one model or of all."""
-  _load_entries()
   return [e for (m, _), e in sorted(_ENTRIES.items())
           if model is None or m == model]
 
@@ -213,7 +187,6 @@ def resolve(model: str, weights: Optional[str]) -> Optional[Resolved]:
   if not isinstance(weights, str):
     raise ValueError(f"weights must be None, a weights name or a file path, "
                      f"got {weights!r}")
-  _load_entries()
   entry = _ENTRIES.get((model, weights))
   if entry is not None:
     if not entry.available:
@@ -348,5 +321,6 @@ def load_into(model: keras.Model, resolved: Resolved) -> None:
                      f"{model.name}: {error}") from None
 
 
-def _load_entries() -> None:
-  importlib.import_module("sparsezoo_tf.models.weights_registry")
+
+for _entry in weights_table.WEIGHTS:
+  register_weights(_entry)

@@ -17,9 +17,7 @@ from sparsezoo_tf.ops.plan import SparseConvPlan
 from sparsezoo_tf.ops.plan import compile_plan
 from sparsezoo_tf.ops.plans import channel_sc_plan
 from sparsezoo_tf.ops.plans import dense_plan
-from sparsezoo_tf.ops.plans import PATTERN_NAMES
 from sparsezoo_tf.ops.plans import group_plan
-from sparsezoo_tf.ops.plans import plan_from_name
 from sparsezoo_tf.ops.plans import psconv_plan
 from sparsezoo_tf.ops.plans import single_shape_plan
 from sparsezoo_tf.ops.plans import spatial_channel_sc_plan
@@ -32,8 +30,7 @@ from sparsezoo_tf.ops.sparse_conv import sparse_conv2d
 __all__ = [
     "FORCE_REFERENCE_ENV", "IMPLEMENTATIONS", "SparseConvPlan", "built_with_cuda",
     "channel_sc_plan", "compile_plan", "dense_plan", "group_plan",
-    "PATTERN_NAMES", "library_path", "load_library", "op_available",
-    "plan_from_name", "psconv_plan",
+    "library_path", "load_library", "op_available", "psconv_plan",
     "reference_sparse_conv2d", "resolve_implementation", "single_shape_plan",
     "spatial_channel_sc_plan", "spatial_sc_plan", "sparse_conv2d",
     "unavailable_reason",

@@ -1,7 +1,8 @@
 """Plan constructors for the patterns of the five papers.
 
 Plans are immutable, so each constructor remembers the plans it built:
-the many layers of a model that share a shape share one plan.
+the many layers of a model that share a shape share one plan. By name, a
+scheme's plan is `sparsezoo_tf.schemes.plan_from_name`.
 """
 
 import functools
@@ -51,7 +52,7 @@ def channel_sc_plan(kernel_size, in_channels: int,
 @_memoized
 def spatial_channel_sc_plan(kernel_size, in_channels: int,
                             out_channels: int) -> SparseConvPlan:
-  """SW-SC and CW-SC combined ("-comb", paper 000 Table 8)."""
+  """SW-SC and CW-SC combined (scheme "sc_comb", paper 000 Table 8)."""
   return compile_plan(
       patterns.spatial_channel_sc(kernel_size, in_channels, out_channels))
 
@@ -59,7 +60,8 @@ def spatial_channel_sc_plan(kernel_size, in_channels: int,
 @_memoized
 def single_shape_plan(kernel_size, in_channels: int, out_channels: int,
                       shape: str) -> SparseConvPlan:
-  """One SW-SC shape ("plus" or "cross") everywhere: the "-seq" layers."""
+  """One SW-SC shape ("plus" or "cross") everywhere: the layers of the
+  "sc_seq" scheme ("seq_plus", "seq_cross")."""
   return compile_plan(
       patterns.single_shape(kernel_size, in_channels, out_channels, shape))
 
@@ -82,32 +84,3 @@ def group_plan(kernel_size, in_channels: int, out_channels: int, groups: int,
       patterns.grouped(kernel_size, in_channels, out_channels, groups,
                        shuffle))
 
-
-PATTERN_NAMES = ("dense", "sw_sc", "cw_sc", "sw_cw_sc", "seq_plus",
-                 "seq_cross", "psconv<KSS>", "group<G>", "group<G>_shuffle")
-
-
-def plan_from_name(name: str, kernel_size, in_channels: int,
-                   out_channels: int, seed: int = 0) -> SparseConvPlan:
-  """Builds a plan from a short pattern name (see PATTERN_NAMES), as used by
-  the tools' flags: e.g. "sw_sc", "psconv4", "group4_shuffle"."""
-  simple = {
-      "dense": dense_plan,
-      "sw_sc": spatial_sc_plan,
-      "cw_sc": channel_sc_plan,
-      "sw_cw_sc": spatial_channel_sc_plan,
-  }
-  if name in simple:
-    return simple[name](kernel_size, in_channels, out_channels)
-  if name in ("seq_plus", "seq_cross"):
-    return single_shape_plan(kernel_size, in_channels, out_channels,
-                             name[len("seq_"):])
-  if name.startswith("psconv") and name[len("psconv"):].isdigit():
-    return psconv_plan(kernel_size, in_channels, out_channels,
-                       int(name[len("psconv"):]), seed=seed)
-  base, _, suffix = name.partition("_")
-  if (base.startswith("group") and base[len("group"):].isdigit() and
-      suffix in ("", "shuffle")):
-    return group_plan(kernel_size, in_channels, out_channels,
-                      int(base[len("group"):]), shuffle=suffix == "shuffle")
-  raise ValueError(f"unknown pattern name {name!r}; known: {PATTERN_NAMES}")

@@ -72,8 +72,8 @@ def test_channels_first_conv_reads_channels_from_axis_1():
 
 
 @pytest.mark.parametrize("mode,taps_times_channels", [
-    ("spatial", 5 * 8),        # SW-SC: 5 of the 9 taps, all 8 inputs.
-    ("channel", 9 * 8 // 2),   # CW-SC: 9 taps, half of the inputs.
+    ("sw_sc", 5 * 8),        # SW-SC: 5 of the 9 taps, all 8 inputs.
+    ("cw_sc", 9 * 8 // 2),   # CW-SC: 9 taps, half of the inputs.
 ])
 def test_sparse_complementary_counts_existing_weights(mode,
                                                       taps_times_channels):

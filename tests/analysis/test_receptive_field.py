@@ -280,7 +280,7 @@ def test_bad_supports():
 
 
 def test_sparse_complementary_layers_give_the_pattern_supports():
-  stack = [built(SparseComplementaryConv2D(4, 3, mode="spatial"), 4)
+  stack = [built(SparseComplementaryConv2D(4, 3, mode="sw_sc"), 4)
            for _ in range(2)]
   supports = rf.supports_of_layers(stack)
   assert len(supports) == 2
@@ -314,7 +314,7 @@ def test_keras_convolutions():
 
 
 @pytest.mark.parametrize("make_layer", [
-    lambda: SparseComplementaryConv2D(4, 3, mode="spatial", strides=2),
+    lambda: SparseComplementaryConv2D(4, 3, mode="sw_sc", strides=2),
     lambda: keras.layers.Conv2D(4, 3, strides=(1, 2)),
     lambda: keras.layers.Conv2D(4, 3, dilation_rate=2),
     lambda: keras.layers.DepthwiseConv2D(3, strides=2),
@@ -326,8 +326,8 @@ def test_strided_or_dilated_layers_are_rejected(make_layer):
 
 
 def test_mismatched_keras_layers_raise():
-  stack = [built(SparseComplementaryConv2D(4, 3, mode="spatial"), 4),
-           built(SparseComplementaryConv2D(4, 3, mode="spatial"), 8)]
+  stack = [built(SparseComplementaryConv2D(4, 3, mode="sw_sc"), 4),
+           built(SparseComplementaryConv2D(4, 3, mode="sw_sc"), 8)]
   with pytest.raises(ValueError, match="layer 1 reads 8 input channels but "
                      "layer 0 has 4 output channels"):
     rf.stack_coverage(rf.supports_of_layers(stack))

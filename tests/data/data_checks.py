@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sparsezoo_tf.models import preprocessing
+from sparsezoo_tf.data import statistics
 
 
 def collect(dataset):
@@ -16,13 +16,13 @@ def collect(dataset):
 
 def normalized(pixels, name):
   """Hand-computed normalization of 0..255 pixel values."""
-  mean, std = preprocessing.STATISTICS[name]
+  mean, std = statistics.STATISTICS[name]
   return (np.asarray(pixels, np.float64) / 255.0 - mean) / std
 
 
 def pixels(images, name):
   """Back from normalized images to 0..255 pixel values."""
-  mean, std = preprocessing.STATISTICS[name]
+  mean, std = statistics.STATISTICS[name]
   return (np.asarray(images, np.float64) * std + mean) * 255.0
 
 

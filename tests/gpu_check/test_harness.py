@@ -2,12 +2,13 @@
 and the tool's handling of its arguments and of a machine without one."""
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
-from sparsezoo_tf import ops
+from sparsezoo_tf import schemes
 from sparsezoo_tf.gpu_check import harness
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -15,14 +16,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
 TOOL = os.path.join(ROOT, "tools", "gpu_check.py")
 
 
-def test_cases_cover_every_pattern_family():
-  names = {case.pattern.rstrip("0123456789").replace("_shuffle", "")
+def _layer_scheme_kinds():
+  """Every layer scheme ("psc<kss>" as "psc"): those with one plan."""
+  kinds = set()
+  for name in schemes.list_schemes():
+    example = re.sub(r"<\w+>", "2", name)
+    if example == "2" or schemes.get_scheme(example).kind != "layer":
+      continue
+    kinds.add(re.sub(r"<\w+>", "", name))
+  return kinds
+
+
+def test_cases_cover_every_layer_scheme():
+  names = {re.sub(r"\d+", "", case.pattern)
            for case in harness.correctness_cases()}
-  shuffled = any(case.pattern.endswith("_shuffle")
-                 for case in harness.correctness_cases())
-  families = {name.split("<")[0] for name in ops.PATTERN_NAMES}
-  assert families <= names | {"group_shuffle"} and shuffled
-  assert "random" in names
+  assert _layer_scheme_kinds() <= names
+  assert {"sw_sc", "psc", "group_shuffle", "random"} <= names
   for case in harness.correctness_cases():
     assert case.plan().num_weights > 0
 
@@ -91,7 +100,9 @@ def _run_tool(*args, block_tensorflow=False):
     ("--batches=0", "--batches must be positive"),
     ("--shapes=28x256", "--shapes: shape must be SIZExINxOUT"),
     ("--patterns=nope", "--patterns nope at --shapes 28x256x256: unknown "
-     "pattern name 'nope'"),
+     "scheme 'nope'"),
+    ("--patterns=scfusion2", "--patterns scfusion2 at --shapes 28x256x256: "
+     "scheme 'scfusion2' is a block of several convolutions"),
     ("--patterns=group3", "--patterns group3 at --shapes 28x256x256:"),
     ("--dtypes=", "--dtypes needs at least one value"),
     ("--benchmarks=/no/such/folder/B.md", "--benchmarks: cannot write in "

@@ -36,7 +36,7 @@ def _assert_one_message(error_info):
 
 
 @pytest.mark.parametrize("make_layer", [
-    lambda: layers.SparseComplementaryConv2D(8, 3, mode="spatial"),
+    lambda: layers.SparseComplementaryConv2D(8, 3, mode="sw_sc"),
     lambda: layers.PSConv2D(8, 3, kss=4, seed=0),
     lambda: layers.ChannelShuffle(2),
     lambda: layers.SCFusion(8, 3, alpha=2),
@@ -196,7 +196,7 @@ def saved_files(tmp_path_factory):
   directory = tmp_path_factory.mktemp("files")
   inputs = keras.Input((8, 8, 4))
   user = keras.Model(
-      inputs, layers.SparseComplementaryConv2D(8, 3, mode="channel")(inputs),
+      inputs, layers.SparseComplementaryConv2D(8, 3, mode="cw_sc")(inputs),
       name="user")
   files = {}
   rng = np.random.default_rng(0)

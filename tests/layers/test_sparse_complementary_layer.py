@@ -22,11 +22,11 @@ def hand_mask(mode, k, c, f):
       for tap in range(k * k):
         plus = tap % 2 == 1 or tap == centre
         cross = tap % 2 == 0
-        if mode == "spatial":
+        if mode == "sw_sc":
           on = plus if o % 2 == 0 else cross
-        elif mode == "channel":  # first output half: even inputs
+        elif mode == "cw_sc":  # first output half: even inputs
           on = i % 2 == (o >= f // 2)
-        elif mode == "both":
+        elif mode == "sc_comb":
           on = (plus if o % 2 == 0 else cross) and i % 2 == (o >= f // 2)
         elif mode == "seq_plus":
           on = plus
@@ -44,7 +44,7 @@ def implementation(request):
 
 
 def test_3x3_layer_uses_plus_on_even_and_cross_on_odd_outputs():
-  layer = SparseComplementaryConv2D(4, 3, mode="spatial")
+  layer = SparseComplementaryConv2D(4, 3, mode="sw_sc")
   layer.build((None, 5, 5, 2))
   support = layer.plan.support
   for o in range(4):
@@ -52,7 +52,7 @@ def test_3x3_layer_uses_plus_on_even_and_cross_on_odd_outputs():
     assert taps == (PLUS_3X3 if o % 2 == 0 else CROSS_3X3)
 
 
-@pytest.mark.parametrize("mode", ["spatial", "channel", "both", "seq_plus",
+@pytest.mark.parametrize("mode", ["sw_sc", "cw_sc", "sc_comb", "seq_plus",
                                   "seq_cross"])
 @pytest.mark.parametrize("k", [3, 5])
 def test_support_and_parameter_count(mode, k):
@@ -64,13 +64,13 @@ def test_support_and_parameter_count(mode, k):
 
 
 def test_5x5_shapes_have_13_taps_each():
-  layer = SparseComplementaryConv2D(2, 5, mode="spatial")
+  layer = SparseComplementaryConv2D(2, 5, mode="sw_sc")
   layer.build((None, 9, 9, 1))
   assert layer.plan.support[:, :, 0, 0].sum() == 13
   assert layer.plan.support[:, :, 0, 1].sum() == 13
 
 
-@pytest.mark.parametrize("mode", ["spatial", "channel", "both", "seq_cross"])
+@pytest.mark.parametrize("mode", ["sw_sc", "cw_sc", "sc_comb", "seq_cross"])
 @pytest.mark.parametrize("strides,padding", [(1, "same"), (2, "same"),
                                              (2, "valid")])
 def test_output_equals_masked_dense_conv2d(mode, strides, padding,
@@ -95,10 +95,10 @@ def test_output_equals_masked_dense_conv2d(mode, strides, padding,
 def test_kernel_regularizer_sees_existing_weights_only():
   rng = np.random.default_rng(6)
   layer = SparseComplementaryConv2D(
-      4, 3, mode="spatial", kernel_regularizer=keras.regularizers.L2(0.5))
+      4, 3, mode="sw_sc", kernel_regularizer=keras.regularizers.L2(0.5))
   layer.build((None, 5, 5, 2))
   dense = rng.standard_normal((3, 3, 2, 4)).astype(np.float32)
-  masked = dense * hand_mask("spatial", 3, 2, 4)
+  masked = dense * hand_mask("sw_sc", 3, 2, 4)
   layer.set_weights([layer.plan.pack(masked), np.zeros(4, np.float32)])
   np.testing.assert_allclose(float(tf.add_n(layer.losses)),
                              0.5 * float(np.sum(masked ** 2)), rtol=1e-5)
@@ -114,10 +114,9 @@ def test_glorot_initializer_matches_dense_layer_statistics():
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    (dict(filters=4, kernel_size=4, mode="spatial"), "odd square"),
-    (dict(filters=4, kernel_size=(3, 5), mode="spatial"), "odd square"),
-    (dict(filters=5, kernel_size=3, mode="spatial"), "filters=5|out_channels=5"),
-    (dict(filters=5, kernel_size=3, mode="channel"), "out_channels=5"),
+    (dict(filters=4, kernel_size=4, mode="sw_sc"), "odd square"),
+    (dict(filters=4, kernel_size=(3, 5), mode="sw_sc"), "odd square"),
+    (dict(filters=5, kernel_size=3, mode="cw_sc"), "out_channels=5"),
     (dict(filters=4, kernel_size=3, mode="diagonal"), "mode must be one of"),
     (dict(filters=0, kernel_size=3), "filters must be a positive int"),
     (dict(filters=4, kernel_size=3, padding="full"), "padding"),
@@ -129,7 +128,7 @@ def test_impossible_settings_fail_at_construction(kwargs, message):
 
 
 def test_cw_sc_rejects_odd_input_channels_at_build():
-  layer = SparseComplementaryConv2D(4, 3, mode="channel")
+  layer = SparseComplementaryConv2D(4, 3, mode="cw_sc")
   with pytest.raises(ValueError, match="in_channels=3"):
     layer(np.zeros((1, 5, 5, 3), np.float32))
 
@@ -140,7 +139,7 @@ def test_wrong_input_rank_is_rejected():
     layer(np.zeros((5, 5, 3), np.float32))
 
 
-@pytest.mark.parametrize("mode", ["spatial", "both"])
+@pytest.mark.parametrize("mode", ["sw_sc", "sc_comb"])
 def test_config_round_trip(mode):
   layer = SparseComplementaryConv2D(
       4, 3, mode=mode, strides=2, kernel_regularizer="l2",
@@ -150,13 +149,13 @@ def test_config_round_trip(mode):
 
 def test_save_and_load_identical_outputs(tmp_path):
   layer_checks.assert_save_load_identical(
-      lambda: SparseComplementaryConv2D(4, 3, mode="both", name="sc"),
+      lambda: SparseComplementaryConv2D(4, 3, mode="sc_comb", name="sc"),
       (6, 6, 2), tmp_path)
 
 
 def test_fit_step_trains():
   layer_checks.assert_fit_step_trains(
-      lambda: SparseComplementaryConv2D(4, 3, mode="spatial", name="sc"),
+      lambda: SparseComplementaryConv2D(4, 3, mode="sw_sc", name="sc"),
       (6, 6, 2))
 
 
@@ -171,7 +170,43 @@ def test_mixed_float16_reference_path():
 
 def test_mixed_float16_auto_path():
   mixed, full = layer_checks.run_mixed_float16(
-      lambda: SparseComplementaryConv2D(4, 3, mode="channel"), (6, 6, 2))
+      lambda: SparseComplementaryConv2D(4, 3, mode="cw_sc"), (6, 6, 2))
   assert mixed.dtype == tf.float16
   np.testing.assert_allclose(mixed.numpy().astype(np.float32), full,
                              rtol=1e-2, atol=1e-2)
+
+
+def test_odd_sw_sc_width_ends_on_plus_and_equals_masked_conv2d():
+  rng = np.random.default_rng(7)
+  k, c, f = 3, 3, 5
+  layer = SparseComplementaryConv2D(f, k, mode="sw_sc", use_bias=False,
+                                    implementation="reference")
+  layer.build((None, 6, 6, c))
+  np.testing.assert_array_equal(layer.plan.support, hand_mask("sw_sc", k, c,
+                                                              f))
+  assert set(np.flatnonzero(layer.plan.support[:, :, 0, 4]).tolist()) == (
+      PLUS_3X3)
+  masked = rng.standard_normal((k, k, c, f)).astype(np.float32) * hand_mask(
+      "sw_sc", k, c, f)
+  layer.set_weights([layer.plan.pack(masked)])
+  x = rng.standard_normal((2, 6, 6, c)).astype(np.float32)
+  np.testing.assert_allclose(layer(x), tf.nn.conv2d(x, masked, 1, "SAME"),
+                             rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("legacy,mode", [("spatial", "sw_sc"),
+                                         ("channel", "cw_sc"),
+                                         ("both", "sc_comb")])
+def test_configs_saved_with_former_mode_names_still_load(legacy, mode):
+  config = SparseComplementaryConv2D(4, 3, mode=mode).get_config()
+  config["mode"] = legacy
+  layer = SparseComplementaryConv2D.from_config(config)
+  assert layer.mode == mode and layer.get_config()["mode"] == mode
+
+
+def test_files_naming_the_former_odd_width_class_still_load():
+  config = SparseComplementaryConv2D(5, 3, name="odd").get_config()
+  restored = keras.layers.deserialize(
+      {"class_name": "sparsezoo_tf>SpatialSCAnyWidth", "config": config})
+  restored.build((None, 4, 4, 2))
+  assert restored.count_params() == 5 * 2 * 5 + 5

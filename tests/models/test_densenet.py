@@ -59,9 +59,9 @@ def test_sparse_model_and_baseline_differ_only_in_convolution_types(
   assert _kinds(sparse) - _kinds(dense) == {"SparseComplementaryConv2D"}
   modes = [l.mode for l in sparse.layers
            if isinstance(l, layers.SparseComplementaryConv2D)]
-  assert modes.count("channel") == 48 and modes.count("spatial") == 48
+  assert modes.count("cw_sc") == 48 and modes.count("sw_sc") == 48
   assert all(l.kernel_size == (1, 1) for l in sparse.layers
-             if getattr(l, "mode", None) == "channel")
+             if getattr(l, "mode", None) == "cw_sc")
   for name in ("conv1_conv", "pool2_conv", "pool3_conv"):
     assert type(sparse.get_layer(name)).__name__ == "Conv2D"
   assert sparse.get_layer("conv2_block1_2_conv").filters == 16
@@ -115,13 +115,16 @@ def test_include_top_false_with_pooling(d40_pair):
      "takes 3 input channels"),
     ("densenet121", dict(input_shape=(16, 16, 3)), ValueError,
      "at least 32"),
+    # k = 15: the stem's 30 channels and the first layer's 15 give 45.
     ("densenet100_cifar_sc", dict(width=1.25), ValueError,
-     "growth rate must be even"),
+     "block 1 layer 2's 1x1 cw_sc convolution gets 45 input channels, not "
+     "a multiple of 2"),
     # k = 14: 28 + 16*14 = 252 -> 126 + 224 = 350 -> 175, odd.
     ("densenet100_cifar_sc", dict(width=1.17), ValueError,
-     "block 3 layer 1 gets 175 input channels"),
+     "block 3 layer 1's 1x1 cw_sc convolution gets 175 input channels"),
     ("densenet40_cifar_scfusion4", dict(width=1.5), ValueError,
-     "scFusion-4 needs growth rate / 4"),
+     "3x3 scfusion4 convolution needs a multiple of 4 output channels; the "
+     "growth rate 18 gives 18"),
 ])
 def test_bad_arguments_say_what_is_wrong(name, kwargs, error, message):
   with pytest.raises(error, match=message):
@@ -148,7 +151,7 @@ def test_builder_takes_other_policy_schemes():
   model = densenet.densenet("densenet40_cifar", "sc_comb", include_top=False)
   modes = [l.mode for l in model.layers
            if isinstance(l, layers.SparseComplementaryConv2D)]
-  assert modes == ["both"] * 36
+  assert modes == ["sc_comb"] * 36
   assert model.name == "densenet40_cifar_sc_comb"
   with pytest.raises(ValueError, match="unknown scheme 'nope'"):
     densenet.densenet("densenet40_cifar", "nope")

@@ -10,7 +10,7 @@ import tf_keras as keras
 from sparsezoo_tf import analysis
 from sparsezoo_tf import layers
 from sparsezoo_tf import models
-from sparsezoo_tf.models import zoo_table
+from sparsezoo_tf.benchmarks import zoo_table
 from sparsezoo_tf.models.families import igc
 
 # Structure and counts: the op path only (see the Makefile).

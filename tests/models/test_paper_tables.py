@@ -6,7 +6,7 @@ say why (`PaperRow.mismatch`) and are strict expected failures."""
 import pytest
 
 from sparsezoo_tf import models
-from sparsezoo_tf.models import zoo_table
+from sparsezoo_tf.benchmarks import zoo_table
 
 PARAMS_TOLERANCE = 0.005
 FLOPS_TOLERANCE = 0.06

@@ -4,7 +4,7 @@ Keras and `analysis.count_model` (and, at its default input, with what
 `model_info` and the zoo table say), and it round-trips
 `get_config`/`from_config` and `.keras`.
 
-Parameterized from `models.list_models()`. Building all 165 models takes
+Parameterized from `models.list_models()`. Building all 167 models takes
 minutes on 2 cores, so CI runs one representative per family and scheme
 kind (psc2/4/9 are one kind, as are scfusion2/4/8 and the group counts of
 paper 001's units): the cheapest of its group by the size numbers in its

@@ -180,13 +180,13 @@ def test_bad_arguments_cifar_and_small():
 
 def test_imagenet_sc_layers():
   model = models.resnet18_sc()
-  assert _modes(model) == ["spatial"] * 16
+  assert _modes(model) == ["sw_sc"] * 16
   assert _dense_convs(model) == 1 + 3  # stem and projection shortcuts
   assert model.get_layer("conv1_conv").filters == 84
   assert model.get_layer("conv5_block2_2_conv").filters == 672
   model = models.resnet50_sc(width=0.125, input_shape=TINY)
   modes = _modes(model)
-  assert modes.count("spatial") == 16 and modes.count("channel") == 32
+  assert modes.count("sw_sc") == 16 and modes.count("cw_sc") == 32
   assert _dense_convs(model) == 1 + 4
 
 
@@ -208,11 +208,12 @@ def test_cifar_forward_pass(cifar_sc, cifar_seq):
 
 def test_cifar_scheme_layers(cifar_sc, cifar_seq):
   sc = cifar_sc
-  assert _modes(sc) == ["spatial"] * 30
-  assert _count(sc, resnet.SpatialSCAnyWidth) == 10  # the 21-channel stage
+  assert _modes(sc) == ["sw_sc"] * 30
+  assert [l.filters for l in sc.layers if getattr(l, "mode", None)].count(
+      21) == 10  # the 21-channel stage
   assert _dense_convs(sc) == 1 + 2
   comb = models.resnet32_cifar_sc_comb()
-  assert _modes(comb) == ["both"] * 30
+  assert _modes(comb) == ["sc_comb"] * 30
   seq = cifar_seq
   assert _modes(seq) == ["seq_plus", "seq_cross"] * 15
   fusion = models.resnet32_cifar_scfusion4()
@@ -228,21 +229,6 @@ def test_seq_and_sc_have_the_same_cost(cifar_sc, cifar_seq):
   sc = analysis.count_model(cifar_sc, TINY)
   seq = analysis.count_model(cifar_seq, TINY)
   assert (sc.params, sc.multiply_adds) == (seq.params, seq.multiply_adds)
-
-
-def test_odd_width_sw_sc_alternates_plus_and_cross():
-  layer = resnet.SpatialSCAnyWidth(5, 3, use_bias=False)
-  layer.build((None, 8, 8, 3))
-  assert layer.count_params() == 5 * 3 * 5
-  support = layer.plan.unpack(np.ones(layer.plan.num_weights)) != 0
-  plus = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], bool)
-  cross = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], bool)
-  for out, shape in enumerate([plus, cross, plus, cross, plus]):
-    for channel in range(3):
-      np.testing.assert_array_equal(support[:, :, channel, out], shape)
-  even = resnet.SpatialSCAnyWidth(4, 3)
-  assert keras.layers.deserialize(
-      keras.layers.serialize(even)).get_config() == even.get_config()
 
 
 def test_odd_width_model_round_trips_through_json():

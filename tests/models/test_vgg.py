@@ -172,6 +172,6 @@ def test_builder_names_and_rejects_unknown_schemes_and_variants():
       "vgg16_scfusion8_gap")
   assert vgg.model_name("dense", "cifar", width=0.25) == "vgg16_w0.25_cifar"
   with pytest.raises(ValueError, match="unknown scheme 'nope'"):
-    vgg.vgg16("nope", "cifar")
+    vgg.vgg16_net("nope", "cifar")
   with pytest.raises(ValueError, match="variant must be one of"):
-    vgg.vgg16("dense", "mnist")
+    vgg.vgg16_net("dense", "mnist")

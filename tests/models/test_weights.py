@@ -120,8 +120,9 @@ def test_every_shipped_file_matches_its_hash():
     assert weights_lib.file_sha256(path) == entry.sha256, entry.file_name
 
 
+# The digits-canvas weights: tests/localization/test_shipped_cam_weights.py.
 @pytest.mark.parametrize("entry", [e for e in models.list_weights()
-                                   if e.available],
+                                   if e.available and e.dataset == "digits"],
                          ids=lambda e: f"{e.model}-{e.name}")
 def test_shipped_weights_reproduce_their_registered_accuracy(entry):
   model = models.create_model(entry.model, weights=entry.name)
@@ -133,7 +134,7 @@ def test_one_scheme_per_shipped_model():
   schemes = {models.model_info(e.model).scheme for e in models.list_weights()
              if e.available and e.dataset == "digits"}
   assert {"dense", "sc", "sc_comb", "psc4", "scfusion2", "igcv2",
-          "pwgconv_dw_pwgconv"} <= schemes
+          "pwgconv4_dw_pwgconv4"} <= schemes
 
 
 # Weights files given by path: their SHA-256 record and their shapes.
@@ -246,3 +247,9 @@ def test_a_file_of_another_model_names_the_layer_and_both_shapes(tmp_path):
           f"{model_shape} in the model, {file_shape} in the file"
           ) in str(info.value)
   assert "Nothing was loaded" in str(info.value)
+
+
+def test_reserved_weights_are_for_the_models_default_input():
+  for entry in models.list_weights():
+    assert entry.input_shape == models.model_info(entry.model).input_shape, (
+        entry.model)

@@ -21,7 +21,8 @@ def test_entry_points_are_attributes_of_the_package():
   model = models.digits_cnn_sc(classes=3)
   assert model.output_shape == (None, 3)
   assert "digits_cnn_sc" in dir(models)
-  with pytest.raises(AttributeError, match="no model of that name"):
+  with pytest.raises(AttributeError,
+                     match="has no attribute 'digits_cnn_nope'"):
     getattr(models, "digits_cnn_nope")
 
 
@@ -132,3 +133,8 @@ def test_preprocess_input_returns_the_kind_it_was_given():
   for result in (from_numpy, from_list, from_tensor.numpy()):
     assert result.dtype == np.float32
     np.testing.assert_allclose(result, expected, rtol=1e-6)
+
+
+def test_list_models_refuses_an_unknown_scheme():
+  with pytest.raises(ValueError, match="unknown scheme 'psconv4'"):
+    models.list_models(scheme="psconv4")

@@ -7,9 +7,9 @@ import sys
 import pytest
 
 from sparsezoo_tf import models
-from sparsezoo_tf.models import speed_targets
-from sparsezoo_tf.models import zoo_table
-from sparsezoo_tf.ops import benchmark
+from sparsezoo_tf import reports
+from sparsezoo_tf.benchmarks import speed_targets
+from sparsezoo_tf.benchmarks import zoo_table
 
 
 def test_select_is_the_union_in_registry_order():
@@ -73,9 +73,9 @@ def test_speed_result_bound_is_the_flops_ratio_with_slack():
 
 def test_markdown_sections_are_replaced_and_others_kept(tmp_path):
   path = str(tmp_path / "BENCH.md")
-  benchmark.write_markdown_section(path, "a", "first A")
-  benchmark.write_markdown_section(path, "b", "first B")
-  benchmark.write_markdown_section(path, "a", "second A")
+  reports.write_markdown_section(path, "a", "first A")
+  reports.write_markdown_section(path, "b", "first B")
+  reports.write_markdown_section(path, "a", "second A")
   text = open(path).read()
   assert "second A" in text and "first B" in text and "first A" not in text
   assert text.index("second A") < text.index("first B")
@@ -87,7 +87,7 @@ def test_counting_works_after_training_turned_op_determinism_on():
   # throwaway graph must still build models with dropout (vgg16's head).
   script = ("import tensorflow as tf\n"
             "tf.config.experimental.enable_op_determinism()\n"
-            "from sparsezoo_tf.models import zoo_table\n"
+            "from sparsezoo_tf.benchmarks import zoo_table\n"
             "print(zoo_table.model_cost('vgg16_scfusion2', allocate=False)"
             ".params)\n")
   result = subprocess.run([sys.executable, "-c", script], capture_output=True,

@@ -100,23 +100,3 @@ def test_pack_rejects_wrong_shapes():
     plan.pack(np.zeros((1, 1, 2, 3)))
   with pytest.raises(ValueError, match="shape"):
     plan.unpack(np.zeros(5))
-
-
-@pytest.mark.parametrize("name, expected", [
-    ("dense", lambda: ops.dense_plan(3, 8, 8)),
-    ("sw_sc", lambda: ops.spatial_sc_plan(3, 8, 8)),
-    ("cw_sc", lambda: ops.channel_sc_plan(3, 8, 8)),
-    ("sw_cw_sc", lambda: ops.spatial_channel_sc_plan(3, 8, 8)),
-    ("seq_cross", lambda: ops.single_shape_plan(3, 8, 8, "cross")),
-    ("psconv4", lambda: ops.psconv_plan(3, 8, 8, 4, seed=0)),
-    ("group2", lambda: ops.group_plan(3, 8, 8, 2)),
-    ("group4_shuffle", lambda: ops.group_plan(3, 8, 8, 4, shuffle=True)),
-])
-def test_plan_from_name(name, expected):
-  assert ops.plan_from_name(name, 3, 8, 8) == expected()
-
-
-@pytest.mark.parametrize("name", ["psconv", "groupx", "group2_twist", "sparse"])
-def test_plan_from_name_rejects_unknown_names(name):
-  with pytest.raises(ValueError, match="unknown pattern name"):
-    ops.plan_from_name(name, 3, 8, 8)

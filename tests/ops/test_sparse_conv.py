@@ -14,13 +14,13 @@ PLANS = {
     "sw_sc7": lambda c, k: ops.spatial_sc_plan(7, c, k),
     "cw_sc3": lambda c, k: ops.channel_sc_plan(3, c, k),
     "cw_sc1": lambda c, k: ops.channel_sc_plan(1, c, k),
-    "sw_cw_sc3": lambda c, k: ops.spatial_channel_sc_plan(3, c, k),
+    "sc_comb3": lambda c, k: ops.spatial_channel_sc_plan(3, c, k),
     "seq_plus": lambda c, k: ops.single_shape_plan(3, c, k, "plus"),
     "seq_cross": lambda c, k: ops.single_shape_plan(3, c, k, "cross"),
-    "psconv4": lambda c, k: ops.psconv_plan(3, c, k, 4, seed=1),
-    "psconv2_channel": lambda c, k: ops.psconv_plan(3, c, k, 2, seed=2,
+    "psc4": lambda c, k: ops.psconv_plan(3, c, k, 4, seed=1),
+    "psc2_channel": lambda c, k: ops.psconv_plan(3, c, k, 2, seed=2,
                                                     layout="channel"),
-    "psconv3_random": lambda c, k: ops.psconv_plan(3, c, k, 3, seed=3,
+    "psc3_random": lambda c, k: ops.psconv_plan(3, c, k, 3, seed=3,
                                                    layout="random"),
     "group1x1_shuffle": lambda c, k: ops.group_plan(1, c, k, 2, shuffle=True),
     "group3": lambda c, k: ops.group_plan(3, c, k, 2),
@@ -79,7 +79,7 @@ def test_forward_matches_masked_dense_conv(implementation, pattern, shape,
   assert relative_error(actual, expected) < 1e-4
 
 
-@pytest.mark.parametrize("pattern", ["sw_sc3", "cw_sc3", "psconv4",
+@pytest.mark.parametrize("pattern", ["sw_sc3", "cw_sc3", "psc4",
                                      "group1x1_shuffle", "group3",
                                      "depthwise3", "dense_2x3"])
 @pytest.mark.parametrize("strides, padding", [(1, "SAME"), (2, "VALID"),
@@ -104,7 +104,7 @@ def test_gradients_match_masked_dense_conv(implementation, pattern, strides,
 
 
 @pytest.mark.parametrize("pattern", ["sw_sc3", "cw_sc3", "group1x1_shuffle",
-                                     "psconv3_random"])
+                                     "psc3_random"])
 @pytest.mark.parametrize("strides, padding", [(1, "SAME"), (2, "SAME")])
 def test_numerical_gradients(implementation, pattern, strides, padding, rng):
   plan = PLANS[pattern](4, 4)

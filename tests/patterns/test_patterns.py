@@ -62,9 +62,15 @@ def test_single_shape():
     patterns.single_shape(3, 2, 3, "star")
 
 
+def test_odd_sw_sc_width_is_the_even_one_without_its_last_output():
+  np.testing.assert_array_equal(patterns.spatial_sc(3, 4, 7),
+                                patterns.spatial_sc(3, 4, 8)[..., :7])
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: patterns.spatial_sc(4, 8, 8), "odd square kernel"),
-    (lambda: patterns.spatial_sc(3, 8, 7), "out_channels=7 is not divisible"),
+    (lambda: patterns.spatial_sc(3, 8, 0), "out_channels must be a positive"),
+    (lambda: patterns.channel_sc(3, 8, 7), "out_channels=7 is not divisible"),
     (lambda: patterns.channel_sc(3, 7, 8), "in_channels=7 is not divisible"),
     (lambda: patterns.spatial_sc((3, 5), 8, 8), "odd square kernel"),
     (lambda: patterns.dense(3, 0, 8), "in_channels must be a positive int"),

@@ -7,7 +7,9 @@ that imports `sparsezoo_tf`.
 """
 
 import ast
+import functools
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -38,6 +40,15 @@ SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable),
                                "saved_model_cli")
 TOLERANCE = 1e-5
 OP_REGISTERED_ERROR = "Op type not registered 'SparseZoo>SparseConv2D'"
+
+
+@functools.lru_cache(maxsize=None)
+def _export_tool():
+  """tools/export.py as a module (loaded once: it defines its flags)."""
+  spec = importlib.util.spec_from_file_location("export_tool", TOOL)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module
 
 
 def _outputs(model, x):
@@ -170,7 +181,7 @@ def zoo_model():
 def tiny_model():
   """A quick model with a sparse layer, for the tests of the mechanics."""
   inputs = keras.Input((6, 6, 4))
-  x = layers.SparseComplementaryConv2D(4, 3, mode="spatial")(inputs)
+  x = layers.SparseComplementaryConv2D(4, 3, mode="sw_sc")(inputs)
   x = keras.layers.GlobalAveragePooling2D()(x)
   return keras.Model(inputs, keras.layers.Dense(3, name="predictions")(x))
 
@@ -441,15 +452,16 @@ def test_unknown_model_and_bad_formats(tmp_path, tiny_model):
 
 
 def test_parse_model_kwargs():
-  assert export.parse_model_kwargs(
+  tool = _export_tool()
+  assert tool.parse_model_kwargs(
       "classes=5, input_shape=[16,16,1],pooling=None,include_top=false,"
       "name='a,b'") == {"classes": 5, "input_shape": [16, 16, 1],
                         "pooling": None, "include_top": False, "name": "a,b"}
-  assert export.parse_model_kwargs("") == {}
+  assert tool.parse_model_kwargs("") == {}
   for bad, message in (("classes", "key=value"), ("a=1,a=2", "twice"),
                        ("shape=[1,2", "unbalanced"), ("1x=2", "key=value")):
     with pytest.raises(ValueError, match=message):
-      export.parse_model_kwargs(bad)
+      tool.parse_model_kwargs(bad)
 
 
 def test_load_checkpoint_formats(tmp_path, inputs):

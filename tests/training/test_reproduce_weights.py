@@ -19,7 +19,7 @@ pytestmark = pytest.mark.single_path
 CI_MODEL = "digits_cnn_sc_comb"  # the quickest to train
 TOLERANCE = 0.01
 ENTRIES = [e for e in models.list_weights()
-           if e.available and e.dataset == "digits"]
+           if e.available and e.dataset in ("digits", "digits_canvas")]
 
 
 def test_every_digits_weights_entry_is_covered():

@@ -28,17 +28,15 @@ rate (k' = int(k w)); the stem keeps 2k' channels.
 """
 
 import dataclasses
-from typing import Dict, List, Optional, Tuple
+import functools
+from typing import Callable, Dict, List, Optional, Tuple
 
 import tf_keras as keras
 
 from sparsezoo_tf.models import common
 from sparsezoo_tf.models import convs
-from sparsezoo_tf.models.registry import ModelInfo
-from sparsezoo_tf.models.registry import PaperRow
 from sparsezoo_tf.models.registry import register_model
 
-_PAIRED_OUTPUTS = ("sc", "sc_spatial", "sc_comb")
 _BN_EPSILON = 1.001e-5
 
 
@@ -107,9 +105,9 @@ def channel_plan(arch: Architecture, growth_rate: int) -> List[List[int]]:
 def check_channels(arch: Architecture, policy: convs.ConvPolicy,
                    growth_rate: int, name: str) -> None:
   """Raises ValueError, before anything is built, when the policy's scheme
-  cannot split a layer's channels: SW-SC pairs "+" and "x" outputs (even k),
-  CW-SC splits its input into even and odd channels (every input of a
-  CW-SC convolution even), scFusion needs n = k / alpha base kernels.
+  cannot split a layer's channels (its width rule: e.g. CW-SC splits its
+  inputs and outputs into even and odd halves, scFusion-alpha needs
+  outputs / alpha base kernels).
 
   Args:
     arch: the layout.
@@ -120,29 +118,26 @@ def check_channels(arch: Architecture, policy: convs.ConvPolicy,
   if growth_rate < 1:
     raise ValueError(f"{name}: the growth rate must be positive, got "
                      f"{growth_rate}")
-  if policy.scheme in _PAIRED_OUTPUTS and growth_rate % 2:
-    raise ValueError(
-        f"{name}: SW-SC pairs '+' and 'x' kernels, so the growth rate must "
-        f"be even; got {growth_rate} (choose another width)")
-  if policy.alpha is not None and growth_rate % policy.alpha:
-    raise ValueError(
-        f"{name}: scFusion-{policy.alpha} needs growth rate / "
-        f"{policy.alpha} base kernels; the growth rate {growth_rate} does "
-        f"not divide")
-  splits_inputs = policy.scheme == "sc_comb" or (
-      policy.scheme == "sc" and arch.bottleneck)
-  if not splits_inputs:
-    return
-  kernel = "1x1" if arch.bottleneck else "3x3"
   for block, inputs in enumerate(channel_plan(arch, growth_rate), start=1):
     for layer, channels in enumerate(inputs, start=1):
-      if channels % 2:
-        raise ValueError(
-            f"{name}: block {block} layer {layer} gets {channels} input "
-            f"channels; its {kernel} CW-SC convolution splits them into even "
-            f"and odd halves, so the count must be even (growth rate "
-            f"{growth_rate} and the stem / compression widths give an odd "
-            f"count: choose another width)")
+      layer_convs = ([(1, channels, 4 * growth_rate),
+                      (3, 4 * growth_rate, growth_rate)]
+                     if arch.bottleneck else [(3, channels, growth_rate)])
+      for kernel, in_channels, out_channels in layer_convs:
+        part = policy.entry.for_conv(kernel)
+        where = (f"{name}: block {block} layer {layer}'s {kernel}x{kernel} "
+                 f"{part.name} convolution")
+        if out_channels % part.out_multiple:
+          raise ValueError(
+              f"{where} needs a multiple of {part.out_multiple} output "
+              f"channels; the growth rate {growth_rate} gives "
+              f"{out_channels} (choose another width)")
+        if in_channels % part.in_multiple:
+          raise ValueError(
+              f"{where} gets {in_channels} input channels, not a multiple "
+              f"of {part.in_multiple} (the growth rate {growth_rate} and the "
+              f"stem / compression widths give that count: choose another "
+              f"width)")
 
 
 def _bn_relu(x, label: str):
@@ -260,77 +255,94 @@ def model_name(architecture: str, scheme: str) -> str:
   return architecture if scheme == "dense" else f"{architecture}_{scheme}"
 
 
-def _register(architecture: str, scheme: str, width: float,
-              rows: Tuple[PaperRow, ...], description: str) -> None:
-  name = model_name(architecture, scheme)
+def _architecture_model(architecture: str) -> Callable[..., Callable]:
   arch = ARCHITECTURES[architecture]
-  info = ModelInfo(
-      name=name, family="densenet", scheme=scheme, dataset=arch.dataset,
+  return functools.partial(
+      register_model, family="densenet", dataset=arch.dataset,
       input_shape=arch.input_shape, classes=arch.classes,
-      preprocessing=arch.preprocessing, rows=rows,
-      baseline=None if scheme == "dense" else architecture,
-      description=description)
-
-  def entry_point(**kwargs):
-    kwargs.setdefault("width", width)
-    return densenet(architecture=architecture, scheme=scheme, name=name,
-                    **kwargs)
-  entry_point.__name__ = name
-  entry_point.__doc__ = (f"{description}; arguments as `densenet` (without "
-                         f"`architecture`, `scheme`; width={width}).")
-  register_model(info)(entry_point)
+      preprocessing=arch.preprocessing)
 
 
-# Paper 003 gives DenseNet-40 only as reductions; the dense DenseNet-40
-# (k = 12) has 1,019,722 parameters and 264,812,928 multiply-adds at 32x32.
-_DENSENET40_PARAMS = 1_019_722
-_DENSENET40_MACS = 264_812_928
+_densenet121_model = _architecture_model("densenet121")
+_densenet100_cifar_model = _architecture_model("densenet100_cifar")
+_densenet40_cifar_model = _architecture_model("densenet40_cifar")
 
 
-def _scfusion_row(alpha: int, flops_ratio: float,
-                  params_ratio: float) -> Tuple[PaperRow, ...]:
-  return (PaperRow(
-      paper="003", table="Table 3", row=f"DenseNet-40 scFusion-{alpha}",
-      params=_DENSENET40_PARAMS / params_ratio,
-      flops=_DENSENET40_MACS / flops_ratio,
-      note=f"the table gives reductions (FLOPs {flops_ratio}x, total "
-           f"params {params_ratio}x); counts = dense DenseNet-40 (1,019,722 "
-           f"params, 264.8 M multiply-adds) / reduction. Stem and "
-           f"transitions dense."),)
+def _create_densenet(name: str, architecture: str, scheme: str = "dense",
+                     **kwargs) -> keras.Model:
+  return densenet(architecture=architecture, scheme=scheme, name=name,
+                  **kwargs)
 
 
-def _register_all() -> None:
-  _register("densenet121", "dense", 1.0, (PaperRow(
-      paper="000", table="Table 2", row="DenseNet-121 (k = 32)",
-      params=7.97e6, flops=2.73e9,
-      note="FLOPs extracted as '273' (x10^9): read 2.73; ours 2.83 G"),),
-            "DenseNet-121 (k = 32)")
-  _register("densenet121", "sc", 1.3125, (PaperRow(
-      paper="000", table="Table 2", row="DenseNet-121-sc (k = 32, w = "
-      "1.3125)", params=8.16e6, flops=2.75e9,
-      note="k' = 42, stem 84, dense transitions (CW-SC transitions: "
-           "7.58 M)"),),
-            "DenseNet-121-sc: SW-SC 3x3, CW-SC 1x1, k = 42 (paper 000)")
-  _register("densenet100_cifar", "dense", 1.0, (PaperRow(
-      paper="000", table="Table 2", row="DenseNet-121 (k = 12)",
-      params=0.77e6,
-      note="labelled DenseNet-121, but 0.77 M is DenseNet-BC-100 (k = 12, "
-           "769,162); its FLOPs cell is unreadable in the extraction "
-           "('0^'); ours 0.288 G"),),
-            "DenseNet-BC-100 (k = 12) for CIFAR")
-  _register("densenet100_cifar", "sc", 1.375, (PaperRow(
-      paper="000", table="Table 2",
-      row="DenseNet-121-sc (k = 12, w = 1.375)", params=0.78e6,
-      flops=0.30e9,
-      note="DenseNet-BC-100 as its baseline row; k' = int(12 * 1.375) = "
-           "16, stem 32, dense transitions (CW-SC transitions: 0.72 M)"),),
-            "DenseNet-BC-100-sc: SW-SC 3x3, CW-SC 1x1, k = 16 (paper 000)")
-  _register("densenet40_cifar", "dense", 1.0, (),
-            "DenseNet-40 (k = 12) for CIFAR")
-  _register("densenet40_cifar", "scfusion2", 1.0, _scfusion_row(2, 1.53, 1.60),
-            "DenseNet-40 scFusion-2 (paper 003)")
-  _register("densenet40_cifar", "scfusion4", 1.0, _scfusion_row(4, 2.37, 2.62),
-            "DenseNet-40 scFusion-4 (paper 003)")
+@_densenet121_model()
+def densenet121(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """DenseNet-121 (k = 32).
+
+  Other arguments as `densenet` (without `architecture`, `scheme`).
+  """
+  return _create_densenet("densenet121", "densenet121", weights=weights,
+                          **kwargs)
 
 
-_register_all()
+@_densenet121_model(scheme="sc", baseline="densenet121")
+def densenet121_sc(weights: Optional[str] = None, width: float = 1.3125,
+                   **kwargs) -> keras.Model:
+  """DenseNet-121-sc: SW-SC 3x3, CW-SC 1x1, k = 42 (paper 000).
+
+  Other arguments as `densenet` (without `architecture`, `scheme`).
+  """
+  return _create_densenet("densenet121_sc", "densenet121", "sc",
+                          weights=weights, width=width, **kwargs)
+
+
+@_densenet100_cifar_model()
+def densenet100_cifar(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """DenseNet-BC-100 (k = 12) for CIFAR.
+
+  Other arguments as `densenet` (without `architecture`, `scheme`).
+  """
+  return _create_densenet("densenet100_cifar", "densenet100_cifar",
+                          weights=weights, **kwargs)
+
+
+@_densenet100_cifar_model(scheme="sc", baseline="densenet100_cifar")
+def densenet100_cifar_sc(weights: Optional[str] = None, width: float = 1.375,
+                         **kwargs) -> keras.Model:
+  """DenseNet-BC-100-sc: SW-SC 3x3, CW-SC 1x1, k = 16 (paper 000).
+
+  Other arguments as `densenet` (without `architecture`, `scheme`).
+  """
+  return _create_densenet("densenet100_cifar_sc", "densenet100_cifar", "sc",
+                          weights=weights, width=width, **kwargs)
+
+
+@_densenet40_cifar_model()
+def densenet40_cifar(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """DenseNet-40 (k = 12) for CIFAR.
+
+  Other arguments as `densenet` (without `architecture`, `scheme`).
+  """
+  return _create_densenet("densenet40_cifar", "densenet40_cifar",
+                          weights=weights, **kwargs)
+
+
+@_densenet40_cifar_model(scheme="scfusion2", baseline="densenet40_cifar")
+def densenet40_cifar_scfusion2(weights: Optional[str] = None,
+                               **kwargs) -> keras.Model:
+  """DenseNet-40 scFusion-2 (paper 003).
+
+  Other arguments as `densenet` (without `architecture`, `scheme`).
+  """
+  return _create_densenet("densenet40_cifar_scfusion2", "densenet40_cifar",
+                          "scfusion2", weights=weights, **kwargs)
+
+
+@_densenet40_cifar_model(scheme="scfusion4", baseline="densenet40_cifar")
+def densenet40_cifar_scfusion4(weights: Optional[str] = None,
+                               **kwargs) -> keras.Model:
+  """DenseNet-40 scFusion-4 (paper 003).
+
+  Other arguments as `densenet` (without `architecture`, `scheme`).
+  """
+  return _create_densenet("densenet40_cifar_scfusion4", "densenet40_cifar",
+                          "scfusion4", weights=weights, **kwargs)

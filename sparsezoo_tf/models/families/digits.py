@@ -4,82 +4,80 @@ trained on this project's machines).
 
 Layout: dense 3x3 stem (32), then two stages of two convolutions of the
 scheme (32 and 64 channels, the second stage starting with stride 2), each
-followed by BN and ReLU, global pooling and the classifier. The dense
-model `digits_cnn` is built by the same code.
+followed by BN and ReLU, global average pooling and one dense layer. The
+dense model `digits_cnn` is built by the same code.
+
+The `digits_cam_cnn*` models are the same network for the 64x64 digits
+canvases (`sparsezoo_tf.data.digits_canvas`), with a stride-2 stem: their
+last maps are 16x16, their head GAP + dense, so they localize digits with
+class activation maps (`sparsezoo_tf.localization`, paper 003 section 4.2).
 """
 
+import functools
 from typing import Optional
 
 import tf_keras as keras
 
-from sparsezoo_tf import layers as sz_layers
 from sparsezoo_tf.models import common
 from sparsezoo_tf.models import convs
-from sparsezoo_tf.models.registry import ModelInfo
 from sparsezoo_tf.models.registry import register_model
 
 INPUT_SHAPE = (8, 8, 1)
+CANVAS_SHAPE = (64, 64, 1)
 WIDTHS = (32, 64)
-# Schemes built by a ConvPolicy, and block schemes of papers 001 and 002.
-POLICY_SCHEMES = ("dense", "sc", "sc_comb", "psc4", "scfusion2")
-BLOCK_SCHEMES = {"igcv2": "IGC-V2 (paper 002)",
-                 "pwgconv_dw_pwgconv": "PWGConv+DW+PWGConv (paper 001)"}
+# What this family fixes for block schemes (IGC-V2 branches of 8 channels).
+BLOCK_OPTIONS = {"igcv2": {"branch_channels": 8}}
 
 
-def _block_conv(scheme: str, filters: int, strides: int, name: str,
-                implementation: str):
-  if scheme == "igcv2":
-    return sz_layers.IGCV2Block(filters, branch_channels=8, strides=strides,
-                                implementation=implementation, name=name)
-  return sz_layers.SparseKernelBlock(filters, "pwgconv4+dw+pwgconv4",
-                                     strides=strides,
-                                     implementation=implementation, name=name)
-
-
-def digits_cnn(scheme: str = "dense",
-               include_top: bool = True,
-               weights: Optional[str] = None,
-               input_tensor=None,
-               input_shape=None,
-               pooling: Optional[str] = None,
-               classes: int = 10,
-               classifier_activation="softmax",
-               implementation: str = "auto",
-               features_only: bool = False,
-               name: Optional[str] = None) -> keras.Model:
+def build_digits_cnn(scheme: str = "dense",
+                     include_top: bool = True,
+                     weights: Optional[str] = None,
+                     input_tensor=None,
+                     input_shape=None,
+                     pooling: Optional[str] = None,
+                     classes: int = 10,
+                     classifier_activation="softmax",
+                     implementation: str = "auto",
+                     features_only: bool = False,
+                     name: Optional[str] = None,
+                     stem_strides: int = 1,
+                     stage_strides: int = 2,
+                     default_input_shape=INPUT_SHAPE) -> keras.Model:
   """A small CNN for 8x8 digits whose body convolutions use `scheme`.
 
   Args:
-    scheme: one of POLICY_SCHEMES or BLOCK_SCHEMES.
+    scheme: any registered scheme (`sparsezoo_tf.schemes`); the zoo has
+      "dense", "sc", "sc_comb", "psc4", "scfusion2", "igcv2" and
+      "pwgconv4_dw_pwgconv4".
     include_top, weights, input_tensor, input_shape, pooling, classes,
       classifier_activation: as in Keras Applications.
     implementation: "auto", "op" or "reference" for the sparse layers.
     features_only: return {"1": stem features, "2": stage 1, "3": stage 2}.
     name: model name (default digits_cnn[_scheme]).
+    stem_strides: strides of the stem (2 for the 64x64 canvases).
+    stage_strides: strides of the second stage's first convolution.
+    default_input_shape: the input shape when neither `input_tensor` nor
+      `input_shape` is given.
   """
   name = name or ("digits_cnn" if scheme == "dense" else f"digits_cnn_{scheme}")
   resolved = common.check_arguments(name, weights, include_top, classes,
                                     pooling, classifier_activation)
-  inputs, x = common.image_input(input_tensor, input_shape, INPUT_SHAPE,
-                                 min_size=4)
-  policy = (convs.make_policy(scheme, implementation=implementation)
-            if scheme in POLICY_SCHEMES else None)
-  if policy is None and scheme not in BLOCK_SCHEMES:
-    raise ValueError(f"scheme must be one of "
-                     f"{POLICY_SCHEMES + tuple(BLOCK_SCHEMES)}, got {scheme!r}")
+  inputs, x = common.image_input(
+      input_tensor, input_shape, default_input_shape,
+      min_size=2 * stem_strides * stage_strides)
+  policy = convs.make_policy(scheme, implementation=implementation)
+  options = BLOCK_OPTIONS.get(policy.scheme, {})
   endpoints = {}
-  x = convs.make_policy("dense").dense(WIDTHS[0], 3, name="stem_conv")(x)
+  x = convs.make_policy("dense").dense(WIDTHS[0], 3, stem_strides,
+                                      name="stem_conv")(x)
   x = keras.layers.BatchNormalization(name="stem_bn")(x)
   x = keras.layers.ReLU(name="stem_relu")(x)
   endpoints["1"] = x
   for stage, width in enumerate(WIDTHS, start=1):
     for index in range(2):
-      strides = 2 if stage > 1 and index == 0 else 1
+      strides = stage_strides if stage > 1 and index == 0 else 1
       label = f"stage{stage}_conv{index}"
-      if policy is not None:
-        x = policy.conv(width, 3, strides, name=label)(x)
-      else:
-        x = _block_conv(scheme, width, strides, label, implementation)(x)
+      x = policy.conv(width, 3, strides, name=label, **options)(x)
       x = keras.layers.BatchNormalization(name=f"{label}_bn")(x)
       x = keras.layers.ReLU(name=f"{label}_relu")(x)
     endpoints[str(stage + 1)] = x
@@ -89,26 +87,115 @@ def digits_cnn(scheme: str = "dense",
                        resolved)
 
 
-def _register(scheme: str, description: str) -> None:
-  name = "digits_cnn" if scheme == "dense" else f"digits_cnn_{scheme}"
-  info = ModelInfo(
-      name=name, family="digits_cnn", scheme=scheme, dataset="digits",
-      input_shape=INPUT_SHAPE, classes=10, preprocessing="digits",
-      baseline=None if scheme == "dense" else "digits_cnn",
-      description=description)
-
-  def entry_point(**kwargs):
-    return digits_cnn(scheme=scheme, name=name, **kwargs)
-  entry_point.__name__ = name
-  entry_point.__doc__ = (f"{description}; arguments as `digits_cnn` "
-                         f"(without `scheme`).")
-  register_model(info)(entry_point)
+_digits_model = functools.partial(
+    register_model, family="digits_cnn", dataset="digits",
+    input_shape=INPUT_SHAPE, classes=10, preprocessing="digits")
 
 
-_register("dense", "Small dense CNN for 8x8 digits")
-_register("sc", "Small CNN with SW-SC convolutions (paper 000)")
-_register("sc_comb", "Small CNN with SW-SC + CW-SC convolutions (paper 000)")
-_register("psc4", "Small CNN with pSConv KSS=4 (paper 004)")
-_register("scfusion2", "Small CNN with scFusion-2 modules (paper 003)")
-for _scheme, _label in BLOCK_SCHEMES.items():
-  _register(_scheme, f"Small CNN with {_label} blocks")
+def _create_digits_cnn(name: str, scheme: str = "dense",
+                       **kwargs) -> keras.Model:
+  return build_digits_cnn(scheme=scheme, name=name, **kwargs)
+
+
+@_digits_model()
+def digits_cnn(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Small dense CNN for 8x8 digits.
+
+  Other arguments as `build_digits_cnn` (without `scheme`).
+  """
+  return _create_digits_cnn("digits_cnn", weights=weights, **kwargs)
+
+
+@_digits_model(scheme="sc", baseline="digits_cnn")
+def digits_cnn_sc(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Small CNN with SW-SC convolutions (paper 000).
+
+  Other arguments as `build_digits_cnn` (without `scheme`).
+  """
+  return _create_digits_cnn("digits_cnn_sc", "sc", weights=weights, **kwargs)
+
+
+@_digits_model(scheme="sc_comb", baseline="digits_cnn")
+def digits_cnn_sc_comb(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Small CNN with SW-SC + CW-SC convolutions (paper 000).
+
+  Other arguments as `build_digits_cnn` (without `scheme`).
+  """
+  return _create_digits_cnn("digits_cnn_sc_comb", "sc_comb", weights=weights,
+                            **kwargs)
+
+
+@_digits_model(scheme="psc4", baseline="digits_cnn")
+def digits_cnn_psc4(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Small CNN with pSConv KSS=4 (paper 004).
+
+  Other arguments as `build_digits_cnn` (without `scheme`).
+  """
+  return _create_digits_cnn("digits_cnn_psc4", "psc4", weights=weights,
+                            **kwargs)
+
+
+@_digits_model(scheme="scfusion2", baseline="digits_cnn")
+def digits_cnn_scfusion2(weights: Optional[str] = None,
+                         **kwargs) -> keras.Model:
+  """Small CNN with scFusion-2 modules (paper 003).
+
+  Other arguments as `build_digits_cnn` (without `scheme`).
+  """
+  return _create_digits_cnn("digits_cnn_scfusion2", "scfusion2",
+                            weights=weights, **kwargs)
+
+
+@_digits_model(scheme="igcv2", baseline="digits_cnn")
+def digits_cnn_igcv2(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Small CNN with IGC-V2 (paper 002) blocks.
+
+  Other arguments as `build_digits_cnn` (without `scheme`).
+  """
+  return _create_digits_cnn("digits_cnn_igcv2", "igcv2", weights=weights,
+                            **kwargs)
+
+
+@_digits_model(scheme="pwgconv4_dw_pwgconv4", baseline="digits_cnn")
+def digits_cnn_pwgconv_dw_pwgconv(weights: Optional[str] = None,
+                                  **kwargs) -> keras.Model:
+  """Small CNN with PWGConv+DW+PWGConv (paper 001) blocks.
+
+  Other arguments as `build_digits_cnn` (without `scheme`).
+  """
+  return _create_digits_cnn("digits_cnn_pwgconv_dw_pwgconv",
+                            "pwgconv4_dw_pwgconv4", weights=weights,
+                            **kwargs)
+
+
+_canvas_model = functools.partial(
+    register_model, family="digits_cnn", dataset="digits_canvas",
+    input_shape=CANVAS_SHAPE, classes=10, preprocessing="digits_canvas")
+
+
+def _create_digits_cam_cnn(name: str, scheme: str = "dense",
+                           **kwargs) -> keras.Model:
+  return build_digits_cnn(scheme=scheme, name=name, stem_strides=2,
+                          stage_strides=1, default_input_shape=CANVAS_SHAPE,
+                          **kwargs)
+
+
+@_canvas_model()
+def digits_cam_cnn(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Small dense CNN for 64x64 digits canvases, GAP + dense head (CAM).
+
+  Other arguments as `build_digits_cnn` (without `scheme`, `stem_strides`).
+  """
+  return _create_digits_cam_cnn("digits_cam_cnn", weights=weights, **kwargs)
+
+
+@_canvas_model(scheme="scfusion2", baseline="digits_cam_cnn")
+def digits_cam_cnn_scfusion2(weights: Optional[str] = None,
+                             **kwargs) -> keras.Model:
+  """Small CNN with scFusion-2 modules for 64x64 digits canvases, GAP +
+  dense head (CAM; paper 003's scFusion-alpha-GAP localization models).
+
+  Other arguments as `build_digits_cnn` (without `scheme`, `stem_strides`).
+  """
+  return _create_digits_cam_cnn("digits_cam_cnn_scfusion2", "scfusion2",
+                                weights=weights, **kwargs)

@@ -71,8 +71,9 @@ the input: '0', '1', '2' on CIFAR ('1', '2', '3' with `stem_strides=2`).
 """
 
 import dataclasses
+import functools
 import math
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Tuple
 
 import tf_keras as keras
 
@@ -80,8 +81,6 @@ from sparsezoo_tf import layers as sz_layers
 from sparsezoo_tf.models import common
 from sparsezoo_tf.models import convs
 from sparsezoo_tf.models.shortcuts import ZeroPadShortcut
-from sparsezoo_tf.models.registry import ModelInfo
-from sparsezoo_tf.models.registry import PaperRow
 from sparsezoo_tf.models.registry import register_model
 
 INPUT_SHAPE = (32, 32, 3)
@@ -291,107 +290,461 @@ def igc_net(spec: IGCNetSpec,
 # Paper 002's counts of our networks: (convolution weights, the paper's
 # parameter convention; count_model's trainable parameters with BN and the
 # 100-way classifier).
-PAPER_COUNTS: Dict[str, Tuple[int, int]] = {}
+PAPER_COUNTS: Dict[str, Tuple[int, int]] = {
+    "xception_c35_d8": (55_860, 72_200),
+    "xception_c35_d20": (167_580, 187_840),
+    "xception_c35_d26": (223_440, 245_660),
+    "xception_c58_d20": (443_626, 477_042),
+    "xception_c71_d20": (658_152, 699_004),
+    "xception_c83_d20": (893_676, 941_392),
+    "igcv1_c48_d8": (46_032, 68_692),
+    "igcv1_c48_d20": (150_864, 178_900),
+    "igcv1_c48_d26": (203_280, 234_004),
+    "igcv1_c96_d20": (398_496, 454_468),
+    "igcv1_c126_d20": (602_406, 675_838),
+    "igcv1_c150_d20": (792_750, 880_150),
+    "igcv2_c64_d8": (46_720, 77_924),
+    "igcv2_c64_d20": (148_864, 190_820),
+    "igcv2_c64_d26": (199_936, 247_268),
+    "igcv2_c80_d8": (45_600, 84_580),
+    "igcv2_c80_d20": (143_840, 196_260),
+    "igcv2_c80_d26": (192_960, 252_100),
+    "igcv2star_c216_d20": (321_712, 488_212),
+    "igcv2star_c304_d20": (478_176, 718_948),
+    "igcv2star_c416_d20": (653_120, 982_372),
+}
 
-def _row(table: str, label: str, params_millions: str,
-         flops: Optional[float], note: str = "") -> PaperRow:
-  """A row whose parameters are printed in millions as `params_millions`
-  (e.g. "0.056"): convolution weights, matched to the printed precision."""
-  decimals = len(params_millions.partition(".")[2])
-  return PaperRow(
-      paper="002", table=table, row=label, params=float(params_millions) * 1e6,
-      flops=flops, note=note, params_counted="convolutions",
-      params_unit=10.0**(6 - decimals))
-
-
-_NOTE_STAR = ("K = 8, L* = ceil(log_8 w) + 1 on each stage's width w (L* - 1 "
-              "group 1x1 convolutions); stem 64")
-_NOTE_XCEPTION_35 = "stem fixed at 35 channels (section 4.3)"
-_NOTE_IGCV1 = "L = x / 2 primary branches in every stage"
-
-# (spec, convolution weights, trainable parameters, rows as (table, label,
-# params in millions as printed, multiply-adds, note)).
-_MODELS = (
-    (IGCNetSpec("xception", 35, 8), 55_860, 72_200, (
-        ("Table 4", "Xception (C35), D=8", "0.056", 0.095e8, ""),)),
-    (IGCNetSpec("xception", 35, 20), 167_580, 187_840, (
-        ("Table 4", "Xception (C35), D=20", "0.168", 0.268e8, ""),)),
-    (IGCNetSpec("xception", 35, 26), 223_440, 245_660, (
-        ("Table 4", "Xception (C35), D=26", "0.223", 0.355e8, ""),)),
-    (IGCNetSpec("xception", 58, 20), 443_626, 477_042, (
-        ("Table 3", "Xception (C58)", "0.44", 0.67e8, _NOTE_XCEPTION_35),)),
-    (IGCNetSpec("xception", 71, 20), 658_152, 699_004, (
-        ("Table 3", "Xception (C71)", "0.66", 0.98e8, _NOTE_XCEPTION_35),)),
-    (IGCNetSpec("xception", 83, 20), 893_676, 941_392, (
-        ("Table 3", "Xception (C83)", "0.89", 1.31e8, _NOTE_XCEPTION_35),)),
-    (IGCNetSpec("igcv1", 48, 8), 46_032, 68_692, (
-        ("Table 6", "IGC-V1 (C48), D=8", "0.046", 1.00e7, _NOTE_IGCV1),)),
-    (IGCNetSpec("igcv1", 48, 20), 150_864, 178_900, (
-        ("Table 6", "IGC-V1 (C48), D=20", "0.151", 2.89e7, _NOTE_IGCV1),)),
-    (IGCNetSpec("igcv1", 48, 26), 203_280, 234_004, (
-        ("Table 6", "IGC-V1 (C48), D=26", "0.203", 3.83e7, _NOTE_IGCV1),)),
-    (IGCNetSpec("igcv1", 96, 20), 398_496, 454_468, (
-        ("Table 3", "IGC-V1 (C96)", "0.40", 0.82e8, _NOTE_IGCV1),)),
-    (IGCNetSpec("igcv1", 126, 20), 602_406, 675_838, (
-        ("Table 3", "IGC-V1 (C126)", "0.60", 1.28e8, _NOTE_IGCV1),)),
-    (IGCNetSpec("igcv1", 150, 20), 792_750, 880_150, (
-        ("Table 3", "IGC-V1 (C150)", "0.79", 1.72e8, _NOTE_IGCV1),)),
-    (IGCNetSpec("igcv2", 64, 8, (8, 16, 32)), 46_720, 77_924, (
-        ("Table 4", "IGC-V2 (C64), D=8", "0.047", 0.095e8,
-         "K_s1, K_s2, K_s3 = 8, 16, 32; L = 3"),)),
-    (IGCNetSpec("igcv2", 64, 20, (8, 16, 32)), 148_864, 190_820, (
-        ("Table 4", "IGC-V2 (C64), D=20", "0.149", 0.262e8,
-         "K_s1, K_s2, K_s3 = 8, 16, 32; L = 3"),)),
-    (IGCNetSpec("igcv2", 64, 26, (8, 16, 32)), 199_936, 247_268, (
-        ("Table 4", "IGC-V2 (C64), D=26", "0.200", 0.346e8,
-         "K_s1, K_s2, K_s3 = 8, 16, 32; L = 3"),)),
-    (IGCNetSpec("igcv2", 80, 8, (10, 16, 20)), 45_600, 84_580, (
-        ("Table 6", "IGC-V2 (C80), D=8", "0.046", 1.18e7,
-         "K_s1, K_s2, K_s3 = 10, 16, 20; L = 3"),)),
-    (IGCNetSpec("igcv2", 80, 20, (10, 16, 20)), 143_840, 196_260, (
-        ("Table 6", "IGC-V2 (C80), D=20", "0.144", 3.20e7,
-         "K_s1, K_s2, K_s3 = 10, 16, 20; L = 3"),)),
-    (IGCNetSpec("igcv2", 80, 26, (10, 16, 20)), 192_960, 252_100, (
-        ("Table 6", "IGC-V2 (C80), D=26", "0.193", 4.21e7,
-         "K_s1, K_s2, K_s3 = 10, 16, 20; L = 3"),)),
-    (IGCNetSpec("igcv2star", 216, 20), 321_712, 488_212, (
-        ("Table 3", "IGC-V2* (C216)", "0.32", 0.76e8, _NOTE_STAR),)),
-    (IGCNetSpec("igcv2star", 304, 20), 478_176, 718_948, (
-        ("Table 3", "IGC-V2* (C304)", "0.48", 1.12e8, _NOTE_STAR),)),
-    (IGCNetSpec("igcv2star", 416, 20), 653_120, 982_372, (
-        ("Table 3", "IGC-V2* (C416)", "0.65", 1.52e8, _NOTE_STAR),
-        ("Table 7", "IGC-V2*-C416", "0.65", None, _NOTE_STAR))),
-)
+_cifar100_model = functools.partial(
+    register_model, family="igc", dataset="cifar100", input_shape=INPUT_SHAPE,
+    classes=CLASSES, preprocessing="cifar100")
 
 
-def _entry_point(spec: IGCNetSpec, scheme: str, name: str, doc: str):
-  def entry_point(**kwargs):
-    return igc_net(spec, scheme=scheme, name=name, **kwargs)
-  entry_point.__name__ = name
-  entry_point.__doc__ = f"{doc}; arguments as `igc_net` (without `spec`)."
-  return entry_point
+def _create_igc(name: str, spec: IGCNetSpec, scheme: Optional[str] = None,
+                **kwargs) -> keras.Model:
+  return igc_net(spec, scheme=scheme, name=name, **kwargs)
 
 
-def _register(spec: IGCNetSpec, rows: Sequence[PaperRow]) -> None:
-  labels = {"xception": "Xception", "igcv1": "IGC-V1", "igcv2": "IGC-V2",
-            "igcv2star": "IGC-V2*"}
-  doc = (f"{labels[spec.block]} (C{spec.width}) of depth {spec.depth} "
-         f"(paper 002, Table 1), CIFAR")
-  dense_doc = (f"Dense ResNet of the layout of {spec.name} (3x3 "
-               f"convolutions), CIFAR")
-  common_info = dict(family="igc", dataset="cifar100",
-                     input_shape=INPUT_SHAPE, classes=CLASSES,
-                     preprocessing="cifar100")
-  register_model(ModelInfo(
-      name=spec.name, scheme=spec.block, rows=tuple(rows),
-      baseline=spec.baseline_name, description=doc, **common_info))(
-          _entry_point(spec, spec.block, spec.name, doc))
-  register_model(ModelInfo(
-      name=spec.baseline_name, scheme="dense", description=dense_doc,
-      **common_info))(
-          _entry_point(spec, "dense", spec.baseline_name, dense_doc))
+@_cifar100_model(scheme="xception", baseline="igc_dense_c35_d8")
+def xception_c35_d8(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Xception (C35) of depth 8 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("xception_c35_d8", IGCNetSpec("xception", 35, 8),
+                     weights=weights, **kwargs)
 
 
-for _spec, _conv, _total, _rows in _MODELS:
-  PAPER_COUNTS[_spec.name] = (_conv, _total)
-  _register(_spec, [_row(*row) for row in _rows])
+@_cifar100_model()
+def igc_dense_c35_d8(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of xception_c35_d8 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c35_d8", IGCNetSpec("xception", 35, 8), "dense",
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="xception", baseline="igc_dense_c35_d20")
+def xception_c35_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Xception (C35) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("xception_c35_d20", IGCNetSpec("xception", 35, 20),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c35_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of xception_c35_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c35_d20", IGCNetSpec("xception", 35, 20),
+                     "dense", weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="xception", baseline="igc_dense_c35_d26")
+def xception_c35_d26(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Xception (C35) of depth 26 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("xception_c35_d26", IGCNetSpec("xception", 35, 26),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c35_d26(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of xception_c35_d26 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c35_d26", IGCNetSpec("xception", 35, 26),
+                     "dense", weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="xception", baseline="igc_dense_c58_d20")
+def xception_c58_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Xception (C58) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("xception_c58_d20", IGCNetSpec("xception", 58, 20),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c58_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of xception_c58_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c58_d20", IGCNetSpec("xception", 58, 20),
+                     "dense", weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="xception", baseline="igc_dense_c71_d20")
+def xception_c71_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Xception (C71) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("xception_c71_d20", IGCNetSpec("xception", 71, 20),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c71_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of xception_c71_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c71_d20", IGCNetSpec("xception", 71, 20),
+                     "dense", weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="xception", baseline="igc_dense_c83_d20")
+def xception_c83_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Xception (C83) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("xception_c83_d20", IGCNetSpec("xception", 83, 20),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c83_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of xception_c83_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c83_d20", IGCNetSpec("xception", 83, 20),
+                     "dense", weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv1", baseline="igc_dense_c48_d8")
+def igcv1_c48_d8(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V1 (C48) of depth 8 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv1_c48_d8", IGCNetSpec("igcv1", 48, 8),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c48_d8(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv1_c48_d8 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c48_d8", IGCNetSpec("igcv1", 48, 8), "dense",
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv1", baseline="igc_dense_c48_d20")
+def igcv1_c48_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V1 (C48) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv1_c48_d20", IGCNetSpec("igcv1", 48, 20),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c48_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv1_c48_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c48_d20", IGCNetSpec("igcv1", 48, 20), "dense",
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv1", baseline="igc_dense_c48_d26")
+def igcv1_c48_d26(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V1 (C48) of depth 26 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv1_c48_d26", IGCNetSpec("igcv1", 48, 26),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c48_d26(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv1_c48_d26 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c48_d26", IGCNetSpec("igcv1", 48, 26), "dense",
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv1", baseline="igc_dense_c96_d20")
+def igcv1_c96_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V1 (C96) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv1_c96_d20", IGCNetSpec("igcv1", 96, 20),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c96_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv1_c96_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c96_d20", IGCNetSpec("igcv1", 96, 20), "dense",
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv1", baseline="igc_dense_c126_d20")
+def igcv1_c126_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V1 (C126) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv1_c126_d20", IGCNetSpec("igcv1", 126, 20),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c126_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv1_c126_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c126_d20", IGCNetSpec("igcv1", 126, 20),
+                     "dense", weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv1", baseline="igc_dense_c150_d20")
+def igcv1_c150_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V1 (C150) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv1_c150_d20", IGCNetSpec("igcv1", 150, 20),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c150_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv1_c150_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c150_d20", IGCNetSpec("igcv1", 150, 20),
+                     "dense", weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv2", baseline="igc_dense_c64_d8")
+def igcv2_c64_d8(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V2 (C64) of depth 8 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv2_c64_d8", IGCNetSpec("igcv2", 64, 8, (8, 16, 32)),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c64_d8(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv2_c64_d8 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c64_d8",
+                     IGCNetSpec("igcv2", 64, 8, (8, 16, 32)), "dense",
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv2", baseline="igc_dense_c64_d20")
+def igcv2_c64_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V2 (C64) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv2_c64_d20", IGCNetSpec("igcv2", 64, 20, (8, 16, 32)),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c64_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv2_c64_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c64_d20",
+                     IGCNetSpec("igcv2", 64, 20, (8, 16, 32)), "dense",
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv2", baseline="igc_dense_c64_d26")
+def igcv2_c64_d26(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V2 (C64) of depth 26 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv2_c64_d26", IGCNetSpec("igcv2", 64, 26, (8, 16, 32)),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c64_d26(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv2_c64_d26 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c64_d26",
+                     IGCNetSpec("igcv2", 64, 26, (8, 16, 32)), "dense",
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv2", baseline="igc_dense_c80_d8")
+def igcv2_c80_d8(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V2 (C80) of depth 8 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv2_c80_d8", IGCNetSpec("igcv2", 80, 8, (10, 16, 20)),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c80_d8(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv2_c80_d8 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c80_d8",
+                     IGCNetSpec("igcv2", 80, 8, (10, 16, 20)), "dense",
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv2", baseline="igc_dense_c80_d20")
+def igcv2_c80_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V2 (C80) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv2_c80_d20", IGCNetSpec("igcv2", 80, 20, (10, 16, 20)),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c80_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv2_c80_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c80_d20",
+                     IGCNetSpec("igcv2", 80, 20, (10, 16, 20)), "dense",
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv2", baseline="igc_dense_c80_d26")
+def igcv2_c80_d26(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V2 (C80) of depth 26 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv2_c80_d26", IGCNetSpec("igcv2", 80, 26, (10, 16, 20)),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c80_d26(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv2_c80_d26 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c80_d26",
+                     IGCNetSpec("igcv2", 80, 26, (10, 16, 20)), "dense",
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv2star", baseline="igc_dense_c216_d20")
+def igcv2star_c216_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V2* (C216) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv2star_c216_d20", IGCNetSpec("igcv2star", 216, 20),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c216_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv2star_c216_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c216_d20", IGCNetSpec("igcv2star", 216, 20),
+                     "dense", weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv2star", baseline="igc_dense_c304_d20")
+def igcv2star_c304_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V2* (C304) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv2star_c304_d20", IGCNetSpec("igcv2star", 304, 20),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c304_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv2star_c304_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c304_d20", IGCNetSpec("igcv2star", 304, 20),
+                     "dense", weights=weights, **kwargs)
+
+
+@_cifar100_model(scheme="igcv2star", baseline="igc_dense_c416_d20")
+def igcv2star_c416_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """IGC-V2* (C416) of depth 20 (paper 002, Table 1), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igcv2star_c416_d20", IGCNetSpec("igcv2star", 416, 20),
+                     weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def igc_dense_c416_d20(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """Dense ResNet of the layout of igcv2star_c416_d20 (3x3 convolutions), CIFAR.
+
+  Other arguments as `igc_net` (without `spec`, `scheme`).
+  """
+  return _create_igc("igc_dense_c416_d20", IGCNetSpec("igcv2star", 416, 20),
+                     "dense", weights=weights, **kwargs)

@@ -19,19 +19,12 @@ The CIFAR ResNets (papers 000, 003, 004) are in `resnet_cifar`.
 """
 
 import functools
-import math
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import Optional
 
-import numpy as np
 import tf_keras as keras
 
-from sparsezoo_tf import layers as sz_layers
-from sparsezoo_tf import ops
-from sparsezoo_tf import patterns
 from sparsezoo_tf.models import common
 from sparsezoo_tf.models import convs
-from sparsezoo_tf.models.registry import ModelInfo
-from sparsezoo_tf.models.registry import PaperRow
 from sparsezoo_tf.models.registry import register_model
 
 IMAGENET_SHAPE = (224, 224, 3)
@@ -46,53 +39,9 @@ BN_EPSILON = 1e-5
 BN_MOMENTUM = 0.9
 
 
-@functools.lru_cache(maxsize=64)
-def _odd_spatial_sc_plan(kernel_size: int, in_channels: int,
-                         filters: int) -> ops.SparseConvPlan:
-  even_support = patterns.spatial_sc(kernel_size, in_channels, filters + 1)
-  return ops.compile_plan(np.ascontiguousarray(even_support[..., :filters]))
-
-
-@keras.utils.register_keras_serializable(package="sparsezoo_tf")
-class SpatialSCAnyWidth(sz_layers.SparseComplementaryConv2D):
-  """SW-SC (paper 000) that also takes an odd number of filters.
-
-  Output 2m has the "+" kernel and 2m+1 the "x" kernel, as in
-  `SparseComplementaryConv2D(mode="spatial")`; an odd count ends on a "+".
-  The CIFAR ResNets of paper 000 Table 8 need it: w = 1.3125 gives
-  16 w = 21 channels in the first stage (the table's 66.5 M multiply-adds
-  for ResNet-32-sc need 21; 20 gives 64.3 M, 22 gives 68.6 M).
-  """
-
-  def __init__(self, filters, kernel_size=3, mode="spatial", **kwargs):
-    if mode != "spatial":
-      raise ValueError(f"SpatialSCAnyWidth is SW-SC only, got mode {mode!r}")
-    super().__init__(filters, kernel_size, mode=mode, **kwargs)
-
-  def make_plan(self, in_channels: int) -> ops.SparseConvPlan:
-    if self.filters % 2 == 0:
-      return super().make_plan(in_channels)
-    return _odd_spatial_sc_plan(self.kernel_size[0], in_channels,
-                                self.filters)
-
-
 def scaled(channels: int, width: float, multiple: int = 2) -> int:
   """`channels * width` rounded to a positive multiple of `multiple`."""
   return max(multiple, multiple * int(round(channels * width / multiple)))
-
-
-def channel_multiple(policy: convs.ConvPolicy, minimum: int = 1) -> int:
-  """The multiple every width must be for the policy's layers.
-
-  Args:
-    policy: the conv policy.
-    minimum: the least multiple wanted (2 where CW-SC 1x1s pair channels).
-
-  Returns:
-    lcm(max(minimum, 2 for "sc_comb"), alpha for scFusion).
-  """
-  multiple = max(minimum, 2 if policy.scheme == "sc_comb" else 1)
-  return math.lcm(multiple, policy.alpha or 1)
 
 
 def check_width(width) -> float:
@@ -101,20 +50,6 @@ def check_width(width) -> float:
       not 0 < width <= 16):
     raise ValueError(f"width must be a number in (0, 16], got {width!r}")
   return float(width)
-
-
-def conv(policy: convs.ConvPolicy, filters: int, kernel_size: int,
-         strides: int, name: str, role: str = "body") -> keras.layers.Layer:
-  """The policy's convolution, with SW-SC of odd width where it needs it."""
-  if (role == "body" and kernel_size > 1 and filters % 2 and
-      policy.scheme in ("sc", "sc_spatial")):
-    return SpatialSCAnyWidth(
-        filters, kernel_size, strides=strides, padding="same",
-        use_bias=policy.use_bias,
-        kernel_initializer=keras.initializers.get(policy.kernel_initializer),
-        kernel_regularizer=keras.regularizers.get(policy.kernel_regularizer),
-        implementation=policy.implementation, name=name)
-  return policy.conv(filters, kernel_size, strides, name=name, role=role)
 
 
 def batch_norm(name: str, zero_gamma: bool = False) -> keras.layers.Layer:
@@ -128,7 +63,7 @@ def conv_bn(x, policy, filters: int, kernel_size: int, strides: int,
             name: str, role: str = "body", relu: bool = True,
             zero_gamma: bool = False):
   """Convolution, BN and (optionally) ReLU, named `name`_conv/_bn/_relu."""
-  x = conv(policy, filters, kernel_size, strides, f"{name}_conv", role)(x)
+  x = policy.conv(filters, kernel_size, strides, f"{name}_conv", role)(x)
   x = batch_norm(f"{name}_bn", zero_gamma)(x)
   if relu:
     x = keras.layers.ReLU(name=f"{name}_relu")(x)
@@ -209,7 +144,7 @@ def resnet_imagenet(depth: int,
                                  min_size=32)
   policy = convs.make_policy(scheme, implementation=implementation)
   blocks, bottleneck = IMAGENET_DEPTHS[depth]
-  multiple = channel_multiple(policy, minimum=2)
+  multiple = policy.channel_multiple((1, 3), minimum=2)
   x = conv_bn(x, policy, scaled(64, width, multiple), 7, 2, "conv1",
               role="stem")
   endpoints = {"1": x}
@@ -226,95 +161,149 @@ def resnet_imagenet(depth: int,
                        resolved)
 
 
-def register(name: str, builder: Callable[..., keras.Model], info: ModelInfo,
-             fixed: Dict[str, Any], defaults: Dict[str, Any]) -> None:
-  """Registers `builder(name=name, **fixed, **defaults)` as `name`.
+_imagenet_model = functools.partial(
+    register_model, family="resnet", dataset="imagenet",
+    input_shape=IMAGENET_SHAPE, classes=1000, preprocessing="imagenet")
 
-  Args:
-    name: the registered name (also the model name).
-    builder: the family builder.
-    info: the model's `ModelInfo` (its name must be `name`); its description
-      opens the entry point's docstring.
-    fixed: builder arguments the entry point fixes (depth, scheme, ...).
-    defaults: builder arguments the entry point defaults differently
-      (width, classes, ...); keyword arguments override them.
+
+def _create_resnet(name: str, depth: int, scheme: str = "dense",
+                   **kwargs) -> keras.Model:
+  return resnet_imagenet(depth, scheme=scheme, name=name, **kwargs)
+
+
+@_imagenet_model()
+def resnet18(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet-18 (ImageNet, post-activation).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
   """
-  if info.name != name:
-    raise ValueError(f"ModelInfo name {info.name!r} is not {name!r}")
-
-  def entry_point(**kwargs) -> keras.Model:
-    return builder(name=name, **fixed, **{**defaults, **kwargs})
-  entry_point.__name__ = name
-  shown = ", ".join(f"{key}={value!r}" for key, value in defaults.items())
-  entry_point.__doc__ = (f"{info.description}.\n\nArguments as `"
-                         f"{builder.__name__}` without "
-                         f"{', '.join(sorted(fixed))}; defaults: {shown}.")
-  register_model(info)(entry_point)
+  return _create_resnet("resnet18", 18, weights=weights, **kwargs)
 
 
-# Paper 000 Tables 6, 7 and 10: depth -> (w of the -sc model, rows), rows as
-# (table, label, params, multiply-adds), the baseline's row first.
-_PAPER_000 = {
-    18: (1.3125, (
-        ("Table 7", "ResNet-18", 11.69e6, 1.81e9),
-        ("Table 7", "ResNet-18-sc (w = 1.3125) (Ours)", 11.51e6, 1.79e9),
-        ("Table 10", "ResNet-18", 11.69e6, 1.81e9),
-        ("Table 10", "ResNet-18-sc (w = 1.3125)", 11.51e6, 1.79e9))),
-    34: (1.3125, (
-        ("Table 10", "ResNet-34", 21.80e6, 3.66e9),
-        ("Table 10", "ResNet-34-sc (w = 1.3125)", 21.18e6, 3.56e9))),
-    50: (1.28125, (
-        ("Table 6", "ResNet-50", 25.55e6, 4.09e9),
-        ("Table 6", "ResNet-50-sc (w = 1.28125) (Ours)", 25.25e6, 3.87e9),
-        ("Table 10", "ResNet-50", 25.55e6, 4.09e9),
-        ("Table 10", "ResNet-50-sc (w = 1.28125)", 25.25e6, 3.87e9))),
-    101: (1.3125, (
-        ("Table 10", "ResNet-101", 44.54e6, 7.80e9),
-        ("Table 10", "ResNet-101-sc (w = 1.3125)", 43.77e6, 7.45e9))),
-    152: (1.34375, (
-        ("Table 10", "ResNet-152", 60.19e6, 11.51e9),
-        ("Table 10", "ResNet-152-sc (w = 1.34375)", 60.79e6, 11.35e9))),
-}
-# Paper 003 gives ratios only (Table 5: ResNet-34 scFusion-8 has 4.40x fewer
-# FLOPs); the row divides our dense resnet34's multiply-adds by it.
-_RESNET34_MULTIPLY_ADDS = 3_663_761_408
-_SCFUSION8_FLOPS_REDUCTION = 4.40
+@_imagenet_model(scheme="sc", baseline="resnet18")
+def resnet18_sc(weights: Optional[str] = None, width: float = 1.3125,
+                **kwargs) -> keras.Model:
+  """ResNet-18-sc, w = 1.3125: SW-SC on the 3x3s, CW-SC on the 1x1s (paper
+  000).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
+  """
+  return _create_resnet("resnet18_sc", 18, "sc", weights=weights,
+                        width=width, **kwargs)
 
 
-def _register_imagenet(depth: int, scheme: str, width: float,
-                       rows: Sequence[PaperRow], description: str) -> None:
-  dense = f"resnet{depth}"
-  name = dense if scheme == "dense" else f"{dense}_{scheme}"
-  info = ModelInfo(name=name, family="resnet", scheme=scheme,
-                   dataset="imagenet", input_shape=IMAGENET_SHAPE,
-                   classes=1000, preprocessing="imagenet", rows=tuple(rows),
-                   baseline=None if scheme == "dense" else dense,
-                   description=description)
-  register(name, resnet_imagenet, info, {"depth": depth, "scheme": scheme},
-           {"width": width})
+@_imagenet_model()
+def resnet34(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet-34 (ImageNet, post-activation).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
+  """
+  return _create_resnet("resnet34", 34, weights=weights, **kwargs)
 
 
-def _register_all_imagenet() -> None:
-  for depth, (sc_width, table_rows) in _PAPER_000.items():
-    rows = [PaperRow(paper="000", table=table, row=label, params=params,
-                     flops=flops)
-            for table, label, params, flops in table_rows]
-    _register_imagenet(depth, "dense", 1.0, rows[0::2],
-                       f"ResNet-{depth} (ImageNet, post-activation)")
-    _register_imagenet(depth, "sc", sc_width, rows[1::2],
-                       f"ResNet-{depth}-sc, w = {sc_width:g}: SW-SC on the "
-                       f"3x3s, CW-SC on the 1x1s (paper 000)")
-  for alpha in (2, 4, 8):
-    rows = []
-    if alpha == 8:
-      rows.append(PaperRow(
-          paper="003", table="Table 5", row="ResNet-34 scFusion-8 (Ours)",
-          flops=_RESNET34_MULTIPLY_ADDS / _SCFUSION8_FLOPS_REDUCTION,
-          note="the table gives the FLOPs reduction only (4.40x); flops = "
-               "our dense resnet34 (3,663,761,408 multiply-adds) / 4.40"))
-    _register_imagenet(34, f"scfusion{alpha}", 1.0, rows,
-                       f"ResNet-34 scFusion-{alpha}, dense first convolution "
-                       f"(paper 003)")
+@_imagenet_model(scheme="sc", baseline="resnet34")
+def resnet34_sc(weights: Optional[str] = None, width: float = 1.3125,
+                **kwargs) -> keras.Model:
+  """ResNet-34-sc, w = 1.3125: SW-SC on the 3x3s, CW-SC on the 1x1s (paper
+  000).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
+  """
+  return _create_resnet("resnet34_sc", 34, "sc", weights=weights,
+                        width=width, **kwargs)
 
 
-_register_all_imagenet()
+@_imagenet_model()
+def resnet50(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet-50 (ImageNet, post-activation).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
+  """
+  return _create_resnet("resnet50", 50, weights=weights, **kwargs)
+
+
+@_imagenet_model(scheme="sc", baseline="resnet50")
+def resnet50_sc(weights: Optional[str] = None, width: float = 1.28125,
+                **kwargs) -> keras.Model:
+  """ResNet-50-sc, w = 1.28125: SW-SC on the 3x3s, CW-SC on the 1x1s (paper
+  000).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
+  """
+  return _create_resnet("resnet50_sc", 50, "sc", weights=weights,
+                        width=width, **kwargs)
+
+
+@_imagenet_model()
+def resnet101(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet-101 (ImageNet, post-activation).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
+  """
+  return _create_resnet("resnet101", 101, weights=weights, **kwargs)
+
+
+@_imagenet_model(scheme="sc", baseline="resnet101")
+def resnet101_sc(weights: Optional[str] = None, width: float = 1.3125,
+                 **kwargs) -> keras.Model:
+  """ResNet-101-sc, w = 1.3125: SW-SC on the 3x3s, CW-SC on the 1x1s (paper
+  000).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
+  """
+  return _create_resnet("resnet101_sc", 101, "sc", weights=weights,
+                        width=width, **kwargs)
+
+
+@_imagenet_model()
+def resnet152(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet-152 (ImageNet, post-activation).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
+  """
+  return _create_resnet("resnet152", 152, weights=weights, **kwargs)
+
+
+@_imagenet_model(scheme="sc", baseline="resnet152")
+def resnet152_sc(weights: Optional[str] = None, width: float = 1.34375,
+                 **kwargs) -> keras.Model:
+  """ResNet-152-sc, w = 1.34375: SW-SC on the 3x3s, CW-SC on the 1x1s (paper
+  000).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
+  """
+  return _create_resnet("resnet152_sc", 152, "sc", weights=weights,
+                        width=width, **kwargs)
+
+
+@_imagenet_model(scheme="scfusion2", baseline="resnet34")
+def resnet34_scfusion2(weights: Optional[str] = None,
+                       **kwargs) -> keras.Model:
+  """ResNet-34 scFusion-2, dense first convolution (paper 003).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
+  """
+  return _create_resnet("resnet34_scfusion2", 34, "scfusion2",
+                        weights=weights, **kwargs)
+
+
+@_imagenet_model(scheme="scfusion4", baseline="resnet34")
+def resnet34_scfusion4(weights: Optional[str] = None,
+                       **kwargs) -> keras.Model:
+  """ResNet-34 scFusion-4, dense first convolution (paper 003).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
+  """
+  return _create_resnet("resnet34_scfusion4", 34, "scfusion4",
+                        weights=weights, **kwargs)
+
+
+@_imagenet_model(scheme="scfusion8", baseline="resnet34")
+def resnet34_scfusion8(weights: Optional[str] = None,
+                       **kwargs) -> keras.Model:
+  """ResNet-34 scFusion-8, dense first convolution (paper 003).
+
+  Other arguments as `resnet_imagenet` (without `depth`, `scheme`).
+  """
+  return _create_resnet("resnet34_scfusion8", 34, "scfusion8",
+                        weights=weights, **kwargs)

@@ -25,16 +25,16 @@ resnet110_cifar_sc_comb, resnet164_cifar; and resnet50_cifar, the
 baseline of the first) default to 100 classes, the others to 10.
 """
 
+import functools
 import math
-from typing import Optional, Sequence
+from typing import Optional
 
 import tf_keras as keras
 
 from sparsezoo_tf.models import common
 from sparsezoo_tf.models import convs
 from sparsezoo_tf.models.families import resnet
-from sparsezoo_tf.models.registry import ModelInfo
-from sparsezoo_tf.models.registry import PaperRow
+from sparsezoo_tf.models.registry import register_model
 
 CIFAR_SHAPE = (32, 32, 3)
 TINY_SHAPE = (64, 64, 3)
@@ -60,10 +60,10 @@ def _preact_block(x, policy: convs.ConvPolicy, width: int, strides: int,
     preact = keras.layers.ReLU(name=f"{name}_preact_relu")(preact)
   shortcut = x
   if strides != 1 or x.shape[-1] != width:
-    shortcut = resnet.conv(policy, width, 1, strides, f"{name}_0_conv",
+    shortcut = policy.conv(width, 1, strides, f"{name}_0_conv",
                            role="shortcut")(preact)
   y = resnet.conv_bn(preact, policy, width, 3, strides, f"{name}_1")
-  y = resnet.conv(policy, width, 3, 1, f"{name}_2_conv")(y)
+  y = policy.conv(width, 3, 1, f"{name}_2_conv")(y)
   return keras.layers.Add(name=f"{name}_out")([shortcut, y])
 
 
@@ -106,7 +106,7 @@ def resnet_cifar(depth: int,
   inputs, x = common.image_input(input_tensor, input_shape, CIFAR_SHAPE,
                                  min_size=4)
   policy = convs.make_policy(scheme, implementation=implementation)
-  multiple = resnet.channel_multiple(policy)
+  multiple = policy.channel_multiple((3,))
   widths = [resnet.scaled(base, width, multiple) for base in CIFAR_WIDTHS]
   x = resnet.conv_bn(x, policy, widths[0], 3, 1, "conv1", role="stem")
   endpoints, stride = {}, 1
@@ -203,217 +203,459 @@ def resnet18_small(dataset: str = "cifar10",
                        resolved)
 
 
-def _split_row(paper: str, table: str, label: str, params: float,
-               flops: float, mismatch: str, note: str = "") -> list:
-  """Splits a row with one unmatched column into one PaperRow per column.
+_cifar10_model = functools.partial(
+    register_model, family="resnet", dataset="cifar10",
+    input_shape=CIFAR_SHAPE, classes=10, preprocessing="cifar10")
+_cifar100_model = functools.partial(
+    register_model, family="resnet", dataset="cifar100",
+    input_shape=CIFAR_SHAPE, classes=100, preprocessing="cifar100")
+_tiny_model = functools.partial(
+    register_model, family="resnet", dataset="tiny_imagenet",
+    input_shape=TINY_SHAPE, classes=200, preprocessing="tiny_imagenet")
 
-  The unmatched column's row carries the `mismatch` reason.
 
-  Args:
-    paper, table, label, note: as in `PaperRow`.
-    params, flops: the row's columns (absolute).
-    mismatch: "params" or "flops", followed by ": " and the reason.
+def _create_resnet_cifar(name: str, depth: int, scheme: str = "dense",
+                         **kwargs) -> keras.Model:
+  return resnet_cifar(depth, scheme=scheme, name=name, **kwargs)
 
-  Returns:
-    The two rows, the matched column first.
+
+def _create_resnet18_small(name: str, dataset: str, scheme: str = "dense",
+                           **kwargs) -> keras.Model:
+  return resnet18_small(dataset, scheme=scheme, name=name, **kwargs)
+
+
+@_cifar10_model()
+def resnet32_cifar(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """CIFAR ResNet-32, w = 1: pre-activation (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
   """
-  column, _, reason = mismatch.partition(": ")
-  matched = dict(params=None, flops=flops) if column == "params" else dict(
-      params=params, flops=None)
-  unmatched = dict(params=params, flops=None) if column == "params" else dict(
-      params=None, flops=flops)
-  return [PaperRow(paper=paper, table=table, row=label, note=note, **matched),
-          PaperRow(paper=paper, table=table, row=f"{label} ({column})",
-                   note=note, mismatch=reason, **unmatched)]
+  return _create_resnet_cifar("resnet32_cifar", 32, weights=weights, **kwargs)
 
 
-def _cifar_info(name: str, scheme: str, classes: int, rows: Sequence[PaperRow],
-                baseline: Optional[str], description: str) -> ModelInfo:
-  dataset = f"cifar{classes}"
-  return ModelInfo(name=name, family="resnet", scheme=scheme, dataset=dataset,
-                   input_shape=CIFAR_SHAPE, classes=classes,
-                   preprocessing=dataset, rows=tuple(rows), baseline=baseline,
-                   description=description)
+@_cifar10_model(scheme="sc", baseline="resnet32_cifar")
+def resnet32_cifar_sc(weights: Optional[str] = None, width: float = 1.3125,
+                      **kwargs) -> keras.Model:
+  """CIFAR ResNet-32, w = 1.3125: SW-SC on every 3x3 (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet32_cifar_sc", 32, "sc", weights=weights,
+                              width=width, **kwargs)
 
 
-# Paper 000 Table 8 (one parameter column for its C10 and C100 columns):
-# (depth, scheme, w, name suffix, label, params, multiply-adds, classes).
-# The default head is the one whose parameter count the table printed.
-_TABLE_8 = (
-    (32, "dense", 1.0, "", "ResNet-32", 0.47e6, 69.1e6, 10),
-    (50, "sc", 1.0, "_sc", "ResNet-50-sc (w = 1.0)", 0.43e6, 62.3e6, 100),
-    (32, "sc_comb", 1.875, "_sc_comb", "ResNet-32-sc-comb (w = 1.875)",
-     0.47e6, 68.6e6, 10),
-    (32, "sc", 1.0, "_sc_w1", "ResNet-32-sc (w = 1.0)", 0.26e6, 38.7e6, 10),
-    (32, "sc", 1.3125, "_sc", "ResNet-32-sc (w = 1.3125)", 0.45e6, 66.5e6,
-     10),
-    (110, "dense", 1.0, "", "ResNet-110", 1.73e6, 253.1e6, 10),
-    (194, "sc", 1.0, "_sc", "ResNet-194-sc (w = 1.0)", 1.73e6, 251.1e6, 10),
-    (110, "sc_comb", 1.875, "_sc_comb", "ResNet-110-sc-comb (w = 1.875)",
-     1.72e6, 248.3e6, 100),
-    (110, "sc", 1.0, "_sc_w1", "ResNet-110-sc (w = 1.0)", 0.966e6, 141.0e6,
-     10),
-    (110, "sc", 1.3125, "_sc", "ResNet-110-sc (w = 1.3125)", 1.66e6, 242.6e6,
-     10),
-    (164, "dense", 1.0, "", "ResNet-164", 2.62e6, 380.6e6, 100),
-    (290, "sc", 1.0, "_sc", "ResNet-290-sc (w = 1.0)", 2.59e6, 376.9e6, 10),
-    (164, "sc_comb", 1.875, "_sc_comb", "ResNet-164-sc-comb (w = 1.875)",
-     2.57e6, 372.7e6, 10),
-    (164, "sc", 1.0, "_sc_w1", "ResNet-164-sc (w = 1.0)", 1.46e6, 211.7e6,
-     10),
-    (164, "sc", 1.3125, "_sc", "ResNet-164-sc (w = 1.3125)", 2.50e6, 364.6e6,
-     10),
-)
-_TABLE_8_NOTES = {
-    "resnet50_cifar_sc": "params are the 100-class model's: 430,388 (+0.09 "
-                         "%); 10 classes give 424,538 (-1.3 %)",
-    "resnet110_cifar_sc_comb": "params are the 100-class model's: 1,715,590 "
-                               "(-0.26 %); 10 classes give 1,704,700 (-0.89 "
-                               "%)",
-    "resnet164_cifar": "params are the 100-class model's: 2,611,316 (-0.33 "
-                       "%); 10 classes give 2,605,466 (-0.56 %)",
-}
-# Paper 003 Table 3 (CIFAR-10): reductions against the baseline, as
-# (FLOPs, total params); rows are our dense baseline (10 classes) divided by
-# them: resnet32_cifar 466,714 / 69,124,736, resnet164_cifar 2,605,466 /
-# 380,551,808.
-_TABLE_3_BASELINES = {32: (466_714, 69_124_736), 164: (2_605_466,
-                                                       380_551_808)}
-_TABLE_3 = {(32, 2): (1.26, 1.25, 369_434), (32, 4): (2.45, 2.39, 187_674),
-            (164, 2): (1.28, 1.27, 2_035_098),
-            (164, 4): (2.56, 2.51, 1_025_434)}
+@_cifar10_model(scheme="sc_comb", baseline="resnet32_cifar")
+def resnet32_cifar_sc_comb(weights: Optional[str] = None, width: float = 1.875,
+                           **kwargs) -> keras.Model:
+  """CIFAR ResNet-32, w = 1.875: SW-SC + CW-SC on every 3x3 (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet32_cifar_sc_comb", 32, "sc_comb",
+                              weights=weights, width=width, **kwargs)
 
 
-def _register_cifar(depth: int, scheme: str, width: float, suffix: str,
-                    classes: int, rows: Sequence[PaperRow],
-                    description: str) -> None:
-  name = f"resnet{depth}_cifar{suffix}"
-  baseline = None if scheme == "dense" else f"resnet{depth}_cifar"
-  resnet.register(name, resnet_cifar,
-                  _cifar_info(name, scheme, classes, rows, baseline,
-                              description),
-                  {"depth": depth, "scheme": scheme},
-                  {"width": width, "classes": classes})
+@_cifar10_model(scheme="sc_seq", baseline="resnet32_cifar")
+def resnet32_cifar_sc_seq(weights: Optional[str] = None, width: float = 1.3125,
+                          **kwargs) -> keras.Model:
+  """CIFAR ResNet-32-sc-seq, w = 1.3125: alternating whole + and x layers
+  (Table 4) (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet32_cifar_sc_seq", 32, "sc_seq",
+                              weights=weights, width=width, **kwargs)
 
 
-def _table_8_rows(name: str, label: str, params: float,
-                  flops: float) -> list:
-  """Table 8 prints parameters in millions with two decimals (three for
-  0.966): ResNet-32's 466,714 is its "0.47"."""
-  decimals = max(2, len(f"{params / 1e6:.10g}".partition(".")[2]))
-  return [PaperRow(paper="000", table="Table 8", row=label, params=params,
-                   flops=flops, note=_TABLE_8_NOTES.get(name, ""),
-                   params_unit=10.0**(6 - decimals))]
+@_cifar10_model(scheme="sc", baseline="resnet32_cifar")
+def resnet32_cifar_sc_w1(weights: Optional[str] = None,
+                         **kwargs) -> keras.Model:
+  """CIFAR ResNet-32, w = 1: SW-SC on every 3x3 (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet32_cifar_sc_w1", 32, "sc", weights=weights,
+                              **kwargs)
 
 
-def _table_3_rows(depth: int, alpha: int) -> list:
-  flops_ratio, params_ratio, ours = _TABLE_3[(depth, alpha)]
-  base_params, base_flops = _TABLE_3_BASELINES[depth]
-  params = base_params / params_ratio
-  reason = (f"params: {params_ratio}x fewer than our baseline's "
-            f"{base_params:,} is {params:,.0f}; ours has {ours:,} "
-            f"({base_params / ours:.3f}x). The FLOPs ratio matches; no "
-            f"reading found (option-A shortcuts, sparse stem, convolution "
-            f"biases) gives the table's parameter ratios for both depths")
-  return _split_row(
-      "003", "Table 3", f"ResNet-{depth} scFusion-{alpha}", params,
-      base_flops / flops_ratio, reason,
-      note=f"the table gives reductions only ({flops_ratio}x FLOPs, "
-           f"{params_ratio}x params); rows are our dense resnet{depth}_cifar "
-           f"({base_params:,} params, {base_flops:,} multiply-adds) divided "
-           f"by them")
+@_cifar10_model(scheme="scfusion2", baseline="resnet32_cifar")
+def resnet32_cifar_scfusion2(weights: Optional[str] = None,
+                             **kwargs) -> keras.Model:
+  """CIFAR ResNet-32 scFusion-2 (paper 003).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet32_cifar_scfusion2", 32, "scfusion2",
+                              weights=weights, **kwargs)
 
 
-_SCHEME_TEXT = {"dense": "pre-activation", "sc": "SW-SC on every 3x3",
-                "sc_comb": "SW-SC + CW-SC on every 3x3",
-                "sc_seq": "alternating whole + and x layers (Table 4)"}
+@_cifar10_model(scheme="scfusion4", baseline="resnet32_cifar")
+def resnet32_cifar_scfusion4(weights: Optional[str] = None,
+                             **kwargs) -> keras.Model:
+  """CIFAR ResNet-32 scFusion-4 (paper 003).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet32_cifar_scfusion4", 32, "scfusion4",
+                              weights=weights, **kwargs)
 
 
-def _register_all_cifar() -> None:
-  for depth, scheme, width, suffix, label, params, flops, classes in _TABLE_8:
-    name = f"resnet{depth}_cifar{suffix}"
-    _register_cifar(depth, scheme, width, suffix, classes,
-                    _table_8_rows(name, label, params, flops),
-                    f"CIFAR ResNet-{depth}, w = {width:g}: "
-                    f"{_SCHEME_TEXT[scheme]} (paper 000)")
-  for depth, classes in ((50, 100), (194, 10), (290, 10)):
-    _register_cifar(depth, "dense", 1.0, "", classes, (),
-                    f"CIFAR ResNet-{depth}, pre-activation (paper 000's "
-                    f"equal-FLOPs -sc baseline)")
-  for depth in (32, 110, 164):
-    _register_cifar(depth, "sc_seq", 1.3125, "_sc_seq", 10, (),
-                    f"CIFAR ResNet-{depth}-sc-seq, w = 1.3125: "
-                    f"{_SCHEME_TEXT['sc_seq']} (paper 000)")
-  for (depth, alpha) in _TABLE_3:
-    _register_cifar(depth, f"scfusion{alpha}", 1.0, f"_scfusion{alpha}", 10,
-                    _table_3_rows(depth, alpha),
-                    f"CIFAR ResNet-{depth} scFusion-{alpha} (paper 003)")
+@_cifar100_model()
+def resnet50_cifar(weights: Optional[str] = None, classes: int = 100,
+                   **kwargs) -> keras.Model:
+  """CIFAR ResNet-50, pre-activation (paper 000's equal-FLOPs -sc baseline).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet50_cifar", 50, weights=weights,
+                              classes=classes, **kwargs)
 
 
-# Paper 004 Tables II (CIFAR-10) and III (Tiny ImageNet): (dataset, HC) ->
-# {KSS: (params, FLOPs)}; KSS 9 is the dense ResNet18.
-_TABLES_004 = {
-    ("cifar10", False): {9: (11.17e6, 0.559e9), 4: (5.07e6, 0.227e9),
-                         2: (2.63e6, 0.117e9)},
-    ("cifar10", True): {9: (2.8e6, 0.136e9), 4: (1.27e6, 0.056e9),
-                        2: (0.66e6, 0.030e9)},
-    ("tiny_imagenet", False): {9: (11.58e6, 2.22e9), 4: (5.47e6, 0.902e9),
-                               2: (3.03e6, 0.463e9)},
-    ("tiny_imagenet", True): {9: (3.00e6, 0.561e9), 4: (1.47e6, 0.228e9),
-                              2: (0.863e6, 0.117e9)},
-}
-# Multiply-adds of the layers pSConv leaves dense in our models (stem, 1x1
-# shortcuts, classifier), and ours of the pSC4 / pSC2 models.
-_DENSE_PART_004 = {("cifar10", False): 8_066_048, ("cifar10", True): 2_460_160,
-                   ("tiny_imagenet", False): 32_653_312,
-                   ("tiny_imagenet", True): 10_035_200}
-_OURS_004 = {("cifar10", False): {4: 251_335_680, 2: 129_700_864},
-             ("cifar10", True): {4: 63_277_568, 2: 32_868_864},
-             ("tiny_imagenet", False): {4: 1_005_731_840, 2: 519_192_576},
-             ("tiny_imagenet", True): {4: 253_304_832, 2: 131_670_016}}
-def _table_004_rows(dataset: str, hc: bool, kss: int) -> list:
-  table = "Table II" if dataset == "cifar10" else "Table III"
-  label = f"ResNet18{'_HC' if hc else ''}_pSC{kss}"
-  columns = _TABLES_004[(dataset, hc)]
-  params, flops = columns[kss]
-  if kss == 9:
-    return [PaperRow(paper="004", table=table, row=label, params=params,
-                     flops=flops, note="pSC9 (KSS 9 of 9) is the dense "
-                     "ResNet18")]
-  dense_flops = columns[9][1]
-  kept = _DENSE_PART_004[(dataset, hc)]
-  expected = (dense_flops - kept) * kss / 9 + kept
-  ours = _OURS_004[(dataset, hc)][kss]
-  reason = (f"flops: the paper's Table I formula (H W C_in C_out KSS) "
-            f"applied to the table's own pSC9 row ({dense_flops / 1e9:g} G) "
-            f"gives {expected / 1e9:.4g} G ({kss}/9 of the 3x3 layers, "
-            f"{kept:,} dense), the table prints {flops / 1e9:g} G "
-            f"({flops / expected - 1:+.1%}); even with every layer sparse it "
-            f"would be {dense_flops * kss / 9 / 1e9:.4g} G. Tables II and "
-            f"III print pSC4 and pSC2 at 0.406 and 0.209 of pSC9 (kernel "
-            f"densities 0.444 and 0.222). Ours: {ours:,} "
-            f"({ours / flops - 1:+.1%}); the parameters match")
-  return _split_row("004", table, label, params, flops, reason)
+@_cifar100_model(scheme="sc", baseline="resnet50_cifar")
+def resnet50_cifar_sc(weights: Optional[str] = None, classes: int = 100,
+                      **kwargs) -> keras.Model:
+  """CIFAR ResNet-50, w = 1: SW-SC on every 3x3 (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet50_cifar_sc", 50, "sc", weights=weights,
+                              classes=classes, **kwargs)
 
 
-def _register_all_small() -> None:
-  for (dataset, hc) in _TABLES_004:
-    dense = f"resnet18{'_hc' if hc else ''}_{SMALL_NAMES[dataset]}"
-    shape, classes = SMALL_DATASETS[dataset]
-    for scheme, kss in (("dense", 9), ("psc9", 9), ("psc4", 4), ("psc2", 2)):
-      name = dense if scheme == "dense" else f"{dense}_{scheme}"
-      info = ModelInfo(
-          name=name, family="resnet", scheme=scheme, dataset=dataset,
-          input_shape=shape, classes=classes, preprocessing=dataset,
-          rows=tuple(_table_004_rows(dataset, hc, kss)),
-          baseline=None if scheme == "dense" else dense,
-          description=(f"ResNet18{' HC' if hc else ''} for {dataset}"
-                       f"{'' if scheme == 'dense' else f', pSConv KSS {kss}'}"
-                       f" (paper 004)"))
-      resnet.register(name, resnet18_small, info,
-                      {"dataset": dataset, "scheme": scheme},
-                      {"width": 0.5 if hc else 1.0})
+@_cifar10_model()
+def resnet110_cifar(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """CIFAR ResNet-110, w = 1: pre-activation (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet110_cifar", 110, weights=weights, **kwargs)
 
 
-_register_all_cifar()
-_register_all_small()
+@_cifar10_model(scheme="sc", baseline="resnet110_cifar")
+def resnet110_cifar_sc(weights: Optional[str] = None, width: float = 1.3125,
+                       **kwargs) -> keras.Model:
+  """CIFAR ResNet-110, w = 1.3125: SW-SC on every 3x3 (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet110_cifar_sc", 110, "sc", weights=weights,
+                              width=width, **kwargs)
+
+
+@_cifar100_model(scheme="sc_comb", baseline="resnet110_cifar")
+def resnet110_cifar_sc_comb(weights: Optional[str] = None, width: float = 1.875,
+                            classes: int = 100, **kwargs) -> keras.Model:
+  """CIFAR ResNet-110, w = 1.875: SW-SC + CW-SC on every 3x3 (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet110_cifar_sc_comb", 110, "sc_comb",
+                              weights=weights, width=width, classes=classes,
+                              **kwargs)
+
+
+@_cifar10_model(scheme="sc_seq", baseline="resnet110_cifar")
+def resnet110_cifar_sc_seq(weights: Optional[str] = None, width: float = 1.3125,
+                           **kwargs) -> keras.Model:
+  """CIFAR ResNet-110-sc-seq, w = 1.3125: alternating whole + and x layers
+  (Table 4) (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet110_cifar_sc_seq", 110, "sc_seq",
+                              weights=weights, width=width, **kwargs)
+
+
+@_cifar10_model(scheme="sc", baseline="resnet110_cifar")
+def resnet110_cifar_sc_w1(weights: Optional[str] = None,
+                          **kwargs) -> keras.Model:
+  """CIFAR ResNet-110, w = 1: SW-SC on every 3x3 (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet110_cifar_sc_w1", 110, "sc",
+                              weights=weights, **kwargs)
+
+
+@_cifar100_model()
+def resnet164_cifar(weights: Optional[str] = None, classes: int = 100,
+                    **kwargs) -> keras.Model:
+  """CIFAR ResNet-164, w = 1: pre-activation (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet164_cifar", 164, weights=weights,
+                              classes=classes, **kwargs)
+
+
+@_cifar10_model(scheme="sc", baseline="resnet164_cifar")
+def resnet164_cifar_sc(weights: Optional[str] = None, width: float = 1.3125,
+                       **kwargs) -> keras.Model:
+  """CIFAR ResNet-164, w = 1.3125: SW-SC on every 3x3 (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet164_cifar_sc", 164, "sc", weights=weights,
+                              width=width, **kwargs)
+
+
+@_cifar10_model(scheme="sc_comb", baseline="resnet164_cifar")
+def resnet164_cifar_sc_comb(weights: Optional[str] = None, width: float = 1.875,
+                            **kwargs) -> keras.Model:
+  """CIFAR ResNet-164, w = 1.875: SW-SC + CW-SC on every 3x3 (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet164_cifar_sc_comb", 164, "sc_comb",
+                              weights=weights, width=width, **kwargs)
+
+
+@_cifar10_model(scheme="sc_seq", baseline="resnet164_cifar")
+def resnet164_cifar_sc_seq(weights: Optional[str] = None, width: float = 1.3125,
+                           **kwargs) -> keras.Model:
+  """CIFAR ResNet-164-sc-seq, w = 1.3125: alternating whole + and x layers
+  (Table 4) (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet164_cifar_sc_seq", 164, "sc_seq",
+                              weights=weights, width=width, **kwargs)
+
+
+@_cifar10_model(scheme="sc", baseline="resnet164_cifar")
+def resnet164_cifar_sc_w1(weights: Optional[str] = None,
+                          **kwargs) -> keras.Model:
+  """CIFAR ResNet-164, w = 1: SW-SC on every 3x3 (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet164_cifar_sc_w1", 164, "sc",
+                              weights=weights, **kwargs)
+
+
+@_cifar10_model(scheme="scfusion2", baseline="resnet164_cifar")
+def resnet164_cifar_scfusion2(weights: Optional[str] = None,
+                              **kwargs) -> keras.Model:
+  """CIFAR ResNet-164 scFusion-2 (paper 003).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet164_cifar_scfusion2", 164, "scfusion2",
+                              weights=weights, **kwargs)
+
+
+@_cifar10_model(scheme="scfusion4", baseline="resnet164_cifar")
+def resnet164_cifar_scfusion4(weights: Optional[str] = None,
+                              **kwargs) -> keras.Model:
+  """CIFAR ResNet-164 scFusion-4 (paper 003).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet164_cifar_scfusion4", 164, "scfusion4",
+                              weights=weights, **kwargs)
+
+
+@_cifar10_model()
+def resnet194_cifar(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """CIFAR ResNet-194, pre-activation (paper 000's equal-FLOPs -sc baseline).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet194_cifar", 194, weights=weights, **kwargs)
+
+
+@_cifar10_model(scheme="sc", baseline="resnet194_cifar")
+def resnet194_cifar_sc(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """CIFAR ResNet-194, w = 1: SW-SC on every 3x3 (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet194_cifar_sc", 194, "sc", weights=weights,
+                              **kwargs)
+
+
+@_cifar10_model()
+def resnet290_cifar(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """CIFAR ResNet-290, pre-activation (paper 000's equal-FLOPs -sc baseline).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet290_cifar", 290, weights=weights, **kwargs)
+
+
+@_cifar10_model(scheme="sc", baseline="resnet290_cifar")
+def resnet290_cifar_sc(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """CIFAR ResNet-290, w = 1: SW-SC on every 3x3 (paper 000).
+
+  Other arguments as `resnet_cifar` (without `depth`, `scheme`).
+  """
+  return _create_resnet_cifar("resnet290_cifar_sc", 290, "sc", weights=weights,
+                              **kwargs)
+
+
+@_cifar10_model()
+def resnet18_cifar(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet18 for cifar10 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_cifar", "cifar10", weights=weights,
+                                **kwargs)
+
+
+@_cifar10_model(scheme="psc9", baseline="resnet18_cifar")
+def resnet18_cifar_psc9(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet18 for cifar10, pSConv KSS 9 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_cifar_psc9", "cifar10", "psc9",
+                                weights=weights, **kwargs)
+
+
+@_cifar10_model(scheme="psc4", baseline="resnet18_cifar")
+def resnet18_cifar_psc4(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet18 for cifar10, pSConv KSS 4 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_cifar_psc4", "cifar10", "psc4",
+                                weights=weights, **kwargs)
+
+
+@_cifar10_model(scheme="psc2", baseline="resnet18_cifar")
+def resnet18_cifar_psc2(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet18 for cifar10, pSConv KSS 2 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_cifar_psc2", "cifar10", "psc2",
+                                weights=weights, **kwargs)
+
+
+@_cifar10_model()
+def resnet18_hc_cifar(weights: Optional[str] = None, width: float = 0.5,
+                      **kwargs) -> keras.Model:
+  """ResNet18 HC for cifar10 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_hc_cifar", "cifar10", weights=weights,
+                                width=width, **kwargs)
+
+
+@_cifar10_model(scheme="psc9", baseline="resnet18_hc_cifar")
+def resnet18_hc_cifar_psc9(weights: Optional[str] = None, width: float = 0.5,
+                           **kwargs) -> keras.Model:
+  """ResNet18 HC for cifar10, pSConv KSS 9 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_hc_cifar_psc9", "cifar10", "psc9",
+                                weights=weights, width=width, **kwargs)
+
+
+@_cifar10_model(scheme="psc4", baseline="resnet18_hc_cifar")
+def resnet18_hc_cifar_psc4(weights: Optional[str] = None, width: float = 0.5,
+                           **kwargs) -> keras.Model:
+  """ResNet18 HC for cifar10, pSConv KSS 4 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_hc_cifar_psc4", "cifar10", "psc4",
+                                weights=weights, width=width, **kwargs)
+
+
+@_cifar10_model(scheme="psc2", baseline="resnet18_hc_cifar")
+def resnet18_hc_cifar_psc2(weights: Optional[str] = None, width: float = 0.5,
+                           **kwargs) -> keras.Model:
+  """ResNet18 HC for cifar10, pSConv KSS 2 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_hc_cifar_psc2", "cifar10", "psc2",
+                                weights=weights, width=width, **kwargs)
+
+
+@_tiny_model()
+def resnet18_tiny(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet18 for tiny_imagenet (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_tiny", "tiny_imagenet",
+                                weights=weights, **kwargs)
+
+
+@_tiny_model(scheme="psc9", baseline="resnet18_tiny")
+def resnet18_tiny_psc9(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet18 for tiny_imagenet, pSConv KSS 9 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_tiny_psc9", "tiny_imagenet", "psc9",
+                                weights=weights, **kwargs)
+
+
+@_tiny_model(scheme="psc4", baseline="resnet18_tiny")
+def resnet18_tiny_psc4(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet18 for tiny_imagenet, pSConv KSS 4 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_tiny_psc4", "tiny_imagenet", "psc4",
+                                weights=weights, **kwargs)
+
+
+@_tiny_model(scheme="psc2", baseline="resnet18_tiny")
+def resnet18_tiny_psc2(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """ResNet18 for tiny_imagenet, pSConv KSS 2 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_tiny_psc2", "tiny_imagenet", "psc2",
+                                weights=weights, **kwargs)
+
+
+@_tiny_model()
+def resnet18_hc_tiny(weights: Optional[str] = None, width: float = 0.5,
+                     **kwargs) -> keras.Model:
+  """ResNet18 HC for tiny_imagenet (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_hc_tiny", "tiny_imagenet",
+                                weights=weights, width=width, **kwargs)
+
+
+@_tiny_model(scheme="psc9", baseline="resnet18_hc_tiny")
+def resnet18_hc_tiny_psc9(weights: Optional[str] = None, width: float = 0.5,
+                          **kwargs) -> keras.Model:
+  """ResNet18 HC for tiny_imagenet, pSConv KSS 9 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_hc_tiny_psc9", "tiny_imagenet",
+                                "psc9", weights=weights, width=width, **kwargs)
+
+
+@_tiny_model(scheme="psc4", baseline="resnet18_hc_tiny")
+def resnet18_hc_tiny_psc4(weights: Optional[str] = None, width: float = 0.5,
+                          **kwargs) -> keras.Model:
+  """ResNet18 HC for tiny_imagenet, pSConv KSS 4 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_hc_tiny_psc4", "tiny_imagenet",
+                                "psc4", weights=weights, width=width, **kwargs)
+
+
+@_tiny_model(scheme="psc2", baseline="resnet18_hc_tiny")
+def resnet18_hc_tiny_psc2(weights: Optional[str] = None, width: float = 0.5,
+                          **kwargs) -> keras.Model:
+  """ResNet18 HC for tiny_imagenet, pSConv KSS 2 (paper 004).
+
+  Other arguments as `resnet18_small` (without `dataset`, `scheme`).
+  """
+  return _create_resnet18_small("resnet18_hc_tiny_psc2", "tiny_imagenet",
+                                "psc2", weights=weights, width=width, **kwargs)

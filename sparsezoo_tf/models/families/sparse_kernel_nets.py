@@ -73,7 +73,8 @@ Endpoints: '1' (stem, stride 2), '2'..'5' (stages 1-4, strides 4..32).
 
 import dataclasses
 import fractions
-from typing import Dict, Optional, Sequence, Tuple, Union
+import functools
+from typing import Dict, Optional, Tuple, Union
 
 import tf_keras as keras
 
@@ -81,10 +82,9 @@ from sparsezoo_tf import layers as sz_layers
 from sparsezoo_tf.layers import base as layers_base
 from sparsezoo_tf.models import common
 from sparsezoo_tf.models import convs
-from sparsezoo_tf.models.shortcuts import ZeroPadShortcut
-from sparsezoo_tf.models.registry import ModelInfo
-from sparsezoo_tf.models.registry import PaperRow
+from sparsezoo_tf.models.paper_rows import sparse_kernel_nets as paper_rows
 from sparsezoo_tf.models.registry import register_model
+from sparsezoo_tf.models.shortcuts import ZeroPadShortcut
 
 INPUT_SHAPE = (224, 224, 3)
 CLASSES = 1000
@@ -282,156 +282,417 @@ class SparseKernelNetSpec:
     return f"skn_standard_w{self.width}_b{self.blocks}"
 
 
-def _entry_point(spec: SparseKernelNetSpec, design: str, ratio: Ratio,
-                 name: str, doc: str):
-  def entry_point(width: int = spec.width, blocks: int = spec.blocks,
-                  **kwargs):
-    return sparse_kernel_net(design, width=width, blocks=blocks,
-                             bottleneck_ratio=ratio, name=name, **kwargs)
-  entry_point.__name__ = name
-  entry_point.__doc__ = (f"{doc}. Arguments as `sparse_kernel_net` (without "
-                         f"`design`, `bottleneck_ratio` and `name`); `width` "
-                         f"and `blocks` default to {spec.width} and "
-                         f"{spec.blocks}.")
-  return entry_point
-
-
-def _info(name: str, scheme: str, rows: Sequence[PaperRow],
-          baseline: Optional[str], description: str) -> ModelInfo:
-  return ModelInfo(name=name, family="sparse_kernel", scheme=scheme,
-                   dataset="imagenet", input_shape=INPUT_SHAPE,
-                   classes=CLASSES, preprocessing="imagenet",
-                   rows=tuple(rows), baseline=baseline,
-                   description=description)
-
-
-def _describe(spec: SparseKernelNetSpec, design: str) -> str:
-  unit = "standard 3x3 convolution" if design == STANDARD else design.upper()
-  ratio = (f", bottleneck 1:{spec.bottleneck_ratio}"
-           if spec.bottleneck_ratio and design != STANDARD else "")
-  return (f"Paper 001 Table 1 network, unit {unit}{ratio}, width "
-          f"{spec.width}, B = {spec.blocks}, ImageNet")
-
-
-_REGISTERED_BASELINES = set()
-
-
-def _register(spec: SparseKernelNetSpec, rows: Sequence[PaperRow]) -> None:
-  dense = spec.design == STANDARD
-  baseline = None if dense else spec.baseline_name
-  doc = _describe(spec, spec.design)
-  register_model(_info(spec.name, "dense" if dense else spec.unit_name, rows,
-                       baseline, doc))(
-                           _entry_point(spec, spec.design,
-                                        spec.bottleneck_ratio, spec.name,
-                                        doc))
-  if dense or baseline in _REGISTERED_BASELINES:
-    return
-  _REGISTERED_BASELINES.add(baseline)
-  dense_doc = _describe(spec, STANDARD) + " (dense baseline)"
-  register_model(_info(baseline, "dense", (), None, dense_doc))(
-      _entry_point(spec, STANDARD, None, baseline, dense_doc))
-
-
-def _row(table: str, label: str, params: float, counts: Tuple[int, ...],
-         spec: SparseKernelNetSpec, note: str = "",
-         reason: str = "") -> PaperRow:
-  """A #Params row; `counts` are ours at B - 1, B, B + 1 (0: not given)."""
-  lower, ours, higher = counts
-  if abs(ours / params - 1) <= 0.005:
-    return PaperRow(paper="001", table=table, row=label, params=params,
-                    note=note)
-  neighbours = ", ".join(
-      f"B = {blocks}: {count / 1e6:.2f} M" for blocks, count in
-      ((spec.blocks - 1, lower), (spec.blocks + 1, higher)) if count)
-  mismatch = (f"ours {ours:,} with B = {spec.blocks} ({ours / params:.3f} x "
-              f"the table's {params / 1e6:.1f} M)")
-  if neighbours:
-    mismatch += f"; {neighbours}"
-  return PaperRow(paper="001", table=table, row=label, params=params,
-                  note=note, mismatch=f"{mismatch}. {reason}")
-
-
-_NO_COMMON_B = ("Tables 3-4 fit no common layout (module docstring); B is "
-                "the nearest per network and still misses the row.")
-_TABLE2 = ("No bottleneck ratio reproduces Table 2 with the B of its "
-           "Depth column (module docstring).")
-
-# (spec, our counts at B - 1, B, B + 1, rows as (table, label, #Params,
-# note)).
-_MODELS = (
-    (SparseKernelNetSpec(STANDARD, 64, 4),
-     (8_372_648, 11_508_008, 14_643_368),
-     (("Table 3", "Standard Convolution", 11.2e6, "B = 4 (ResNet-18 depth)"),
-      ("Table 4", "ResNet (He et al., 2016a)", 11.2e6,
-       "the standard unit network of Table 3 (same #Params and width)"))),
-    (SparseKernelNetSpec("dw+pw", 72, 1), (0, 810_496, 1_265_176),
-     (("Table 3", "DW+PW", 0.8e6, "the 0.8 M row (width 72)"),)),
-    (SparseKernelNetSpec("dw+pw", 280, 2), (5_653_360, 12_371_960, 19_090_560),
-     (("Table 3", "DW+PW", 11.2e6, "the 11.2 M row (width 280)"),
-      ("Table 4", "Xception (Chollet, 2016)", 11.2e6,
-       "the DW+PW network of Table 3"))),
-    (SparseKernelNetSpec("gconv4+pwgconv32", 128, 4),
-     (8_236_904, 11_421_544, 14_606_184),
-     (("Table 3", "GConv(4)+PWGConv(32)", 11.2e6, ""),)),
-    (SparseKernelNetSpec("gconv16+pwgconv16", 256, 3),
-     (6_552_296, 10_049_256, 13_546_216),
-     (("Table 3", "GConv(16)+PWGConv(16)", 11.3e6, ""),)),
-    (SparseKernelNetSpec("pw+dw+pw", 400, 1, 4), (0, 8_364_100, 15_195_600),
-     (("Table 3", "PW+DW+PW", 11.0e6, "bottleneck 1:4"),)),
-    (SparseKernelNetSpec("pwgconv4+dw+pwgconv4", 560, 2, 4),
-     (7_050_140, 10_426_240, 13_802_340),
-     (("Table 3", "PWGConv(4)+DW+PWGConv(4)", 11.3e6, "bottleneck 1:4"),
-      ("Table 4", "ShuffleNet (Zhang et al., 2017)", 11.3e6,
-       "the PWGConv(4)+DW+PWGConv(4) network of Table 3 (4 groups)"))),
-    (SparseKernelNetSpec("gconv100+pwgconv2", 200, 4),
-     (6_591_200, 8_609_200, 10_627_200),
-     (("Table 4", "GConv(100)+PWGConv(2)", 8.6e6, "B = 4"),)),
-    (SparseKernelNetSpec("pwgconv100+dw+pwgconv2", 700, 1, 3.5),
-     (0, 11_691_500, 17_820_500),
-     (("Table 4", "PWGConv(100)+DW+PWGConv(2)", 10.4e6,
-       "inner width K = M N = 200 (F / 3.5): F / 4 = 175 is odd"),)),
-    (SparseKernelNetSpec("pw+conv+pw", 192, 3, 4),
-     (7_831_336, 11_169_256, 14_507_176),
-     (("Table 4", "ResNet with bottleneck (He et al., 2016a)", 11.3e6,
-       "bottleneck 1:4"),)),
-    (SparseKernelNetSpec("pw+gconv16+pw", 192, 3, 2),
-     (7_939_624, 11_525_224, 15_110_824),
-     (("Table 4", "ResNeXt (Xie et al., 2017)", 11.1e6,
-       "cardinality 16, bottleneck 1:2"),)),
-    (SparseKernelNetSpec("pw+gconv1+pw", 128, 8, 4, True),
-     (0, 12_740_200, 0),
-     (("Table 2", "PW+GConv(1)+PW", 13.9e6,
-       "depth 98, width 128: B = 8; bottleneck 1:4"),)),
-    (SparseKernelNetSpec("pw+gconv32+pw", 256, 8, 4, True),
-     (0, 24_526_056, 0),
-     (("Table 2", "PW+GConv(32)+PW", 13.9e6,
-       "depth 98, width 256: B = 8; bottleneck 1:4"),)),
-    (SparseKernelNetSpec("pw+gconv1+pw", 128, 16, 4, True),
-     (0, 24_623_720, 0),
-     (("Table 2", "PW+GConv(1)+PW", 28.4e6,
-       "depth 194, width 128: B = 16; bottleneck 1:4"),)),
-    (SparseKernelNetSpec("pw+gconv1+pw", 200, 8, 4, True),
-     (0, 30_158_800, 0),
-     (("Table 2", "PW+GConv(1)+PW", 28.4e6,
-       "depth 98, width 200: B = 8; bottleneck 1:4"),)),
-    (SparseKernelNetSpec("pw+gconv2+pw", 256, 8, 4, True),
-     (0, 36_276_456, 0),
-     (("Table 2", "PW+GConv(2)+PW", 28.4e6,
-       "depth 98, width 256: B = 8; bottleneck 1:4"),)),
-    (SparseKernelNetSpec("pw+gconv64+pw", 512, 8, 4, True),
-     (0, 92_239_336, 0),
-     (("Table 2", "PW+GConv(64)+PW", 28.4e6,
-       "depth 98, width 512: B = 8; bottleneck 1:4"),)),
-)
-
 # The registered networks with paper rows, and their parameter counts
 # (count_model's trainable parameters) by name.
-SPECS: Tuple[SparseKernelNetSpec, ...] = tuple(spec for spec, _, _ in _MODELS)
-PARAMS: Dict[str, int] = {}
+SPECS: Tuple[SparseKernelNetSpec, ...] = (
+    SparseKernelNetSpec(STANDARD, 64, 4),
+    SparseKernelNetSpec("dw+pw", 72, 1),
+    SparseKernelNetSpec("dw+pw", 280, 2),
+    SparseKernelNetSpec("gconv4+pwgconv32", 128, 4),
+    SparseKernelNetSpec("gconv16+pwgconv16", 256, 3),
+    SparseKernelNetSpec("pw+dw+pw", 400, 1, 4),
+    SparseKernelNetSpec("pwgconv4+dw+pwgconv4", 560, 2, 4),
+    SparseKernelNetSpec("gconv100+pwgconv2", 200, 4),
+    SparseKernelNetSpec("pwgconv100+dw+pwgconv2", 700, 1, 3.5),
+    SparseKernelNetSpec("pw+conv+pw", 192, 3, 4),
+    SparseKernelNetSpec("pw+gconv16+pw", 192, 3, 2),
+    SparseKernelNetSpec("pw+gconv1+pw", 128, 8, 4, True),
+    SparseKernelNetSpec("pw+gconv32+pw", 256, 8, 4, True),
+    SparseKernelNetSpec("pw+gconv1+pw", 128, 16, 4, True),
+    SparseKernelNetSpec("pw+gconv1+pw", 200, 8, 4, True),
+    SparseKernelNetSpec("pw+gconv2+pw", 256, 8, 4, True),
+    SparseKernelNetSpec("pw+gconv64+pw", 512, 8, 4, True),
+)
+PARAMS: Dict[str, int] = paper_rows.PARAMS
 
-for _spec, _counts, _rows in _MODELS:
-  PARAMS[_spec.name] = _counts[1]
-  _reason = _TABLE2 if _spec.depth_in_name else _NO_COMMON_B
-  _register(_spec, [_row(table, label, params, _counts, _spec, note, _reason)
-                    for table, label, params, note in _rows])
+_imagenet_model = functools.partial(
+    register_model, family="sparse_kernel", dataset="imagenet",
+    input_shape=INPUT_SHAPE, classes=CLASSES, preprocessing="imagenet")
+
+
+def _create_skn(name: str, design: str, bottleneck_ratio: Ratio = None,
+                **kwargs) -> keras.Model:
+  return sparse_kernel_net(design, bottleneck_ratio=bottleneck_ratio,
+                           name=name, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w64(weights: Optional[str] = None, width: int = 64,
+                     blocks: int = 4, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 64, B = 4,
+  ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w64", STANDARD, weights=weights, width=width,
+                     blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="dw_pw", baseline="skn_standard_w72_b1")
+def skn_dw_pw_w72(weights: Optional[str] = None, width: int = 72,
+                  blocks: int = 1, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit DW+PW, width 72, B = 1, ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_dw_pw_w72", "dw+pw", weights=weights, width=width,
+                     blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w72_b1(weights: Optional[str] = None, width: int = 72,
+                        blocks: int = 1, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 72, B = 1,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w72_b1", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="dw_pw", baseline="skn_standard_w280_b2")
+def skn_dw_pw_w280(weights: Optional[str] = None, width: int = 280,
+                   blocks: int = 2, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit DW+PW, width 280, B = 2, ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_dw_pw_w280", "dw+pw", weights=weights, width=width,
+                     blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w280_b2(weights: Optional[str] = None, width: int = 280,
+                         blocks: int = 2, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 280, B = 2,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w280_b2", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="gconv4_pwgconv32", baseline="skn_standard_w128_b4")
+def skn_gconv4_pwgconv32_w128(weights: Optional[str] = None, width: int = 128,
+                              blocks: int = 4, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit GCONV4+PWGCONV32, width 128, B = 4,
+  ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_gconv4_pwgconv32_w128", "gconv4+pwgconv32",
+                     weights=weights, width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w128_b4(weights: Optional[str] = None, width: int = 128,
+                         blocks: int = 4, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 128, B = 4,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w128_b4", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="gconv16_pwgconv16", baseline="skn_standard_w256_b3")
+def skn_gconv16_pwgconv16_w256(weights: Optional[str] = None, width: int = 256,
+                               blocks: int = 3, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit GCONV16+PWGCONV16, width 256, B = 3,
+  ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_gconv16_pwgconv16_w256", "gconv16+pwgconv16",
+                     weights=weights, width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w256_b3(weights: Optional[str] = None, width: int = 256,
+                         blocks: int = 3, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 256, B = 3,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w256_b3", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="pw_dw_pw", baseline="skn_standard_w400_b1")
+def skn_pw_dw_pw_w400(weights: Optional[str] = None, width: int = 400,
+                      blocks: int = 1, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit PW+DW+PW, bottleneck 1:4, width 400, B = 1,
+  ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_pw_dw_pw_w400", "pw+dw+pw", bottleneck_ratio=4,
+                     weights=weights, width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w400_b1(weights: Optional[str] = None, width: int = 400,
+                         blocks: int = 1, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 400, B = 1,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w400_b1", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="pwgconv4_dw_pwgconv4", baseline="skn_standard_w560_b2")
+def skn_pwgconv4_dw_pwgconv4_w560(weights: Optional[str] = None,
+                                  width: int = 560, blocks: int = 2,
+                                  **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit PWGCONV4+DW+PWGCONV4, bottleneck 1:4, width
+  560, B = 2, ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_pwgconv4_dw_pwgconv4_w560", "pwgconv4+dw+pwgconv4",
+                     bottleneck_ratio=4, weights=weights, width=width,
+                     blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w560_b2(weights: Optional[str] = None, width: int = 560,
+                         blocks: int = 2, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 560, B = 2,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w560_b2", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="gconv100_pwgconv2", baseline="skn_standard_w200_b4")
+def skn_gconv100_pwgconv2_w200(weights: Optional[str] = None, width: int = 200,
+                               blocks: int = 4, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit GCONV100+PWGCONV2, width 200, B = 4,
+  ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_gconv100_pwgconv2_w200", "gconv100+pwgconv2",
+                     weights=weights, width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w200_b4(weights: Optional[str] = None, width: int = 200,
+                         blocks: int = 4, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 200, B = 4,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w200_b4", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="pwgconv100_dw_pwgconv2",
+                 baseline="skn_standard_w700_b1")
+def skn_pwgconv100_dw_pwgconv2_w700(weights: Optional[str] = None,
+                                    width: int = 700, blocks: int = 1,
+                                    **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit PWGCONV100+DW+PWGCONV2, bottleneck 1:3.5,
+  width 700, B = 1, ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_pwgconv100_dw_pwgconv2_w700",
+                     "pwgconv100+dw+pwgconv2", bottleneck_ratio=3.5,
+                     weights=weights, width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w700_b1(weights: Optional[str] = None, width: int = 700,
+                         blocks: int = 1, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 700, B = 1,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w700_b1", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="pw_conv_pw", baseline="skn_standard_w192_b3")
+def skn_pw_conv_pw_w192(weights: Optional[str] = None, width: int = 192,
+                        blocks: int = 3, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit PW+CONV+PW, bottleneck 1:4, width 192, B =
+  3, ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_pw_conv_pw_w192", "pw+conv+pw", bottleneck_ratio=4,
+                     weights=weights, width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w192_b3(weights: Optional[str] = None, width: int = 192,
+                         blocks: int = 3, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 192, B = 3,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w192_b3", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="pw_gconv16_pw", baseline="skn_standard_w192_b3")
+def skn_pw_gconv16_pw_w192(weights: Optional[str] = None, width: int = 192,
+                           blocks: int = 3, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit PW+GCONV16+PW, bottleneck 1:2, width 192, B
+  = 3, ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_pw_gconv16_pw_w192", "pw+gconv16+pw",
+                     bottleneck_ratio=2, weights=weights, width=width,
+                     blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="pw_gconv1_pw", baseline="skn_standard_w128_b8")
+def skn98_pw_gconv1_pw_w128(weights: Optional[str] = None, width: int = 128,
+                            blocks: int = 8, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit PW+GCONV1+PW, bottleneck 1:4, width 128, B
+  = 8, ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn98_pw_gconv1_pw_w128", "pw+gconv1+pw",
+                     bottleneck_ratio=4, weights=weights, width=width,
+                     blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w128_b8(weights: Optional[str] = None, width: int = 128,
+                         blocks: int = 8, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 128, B = 8,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w128_b8", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="pw_gconv32_pw", baseline="skn_standard_w256_b8")
+def skn98_pw_gconv32_pw_w256(weights: Optional[str] = None, width: int = 256,
+                             blocks: int = 8, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit PW+GCONV32+PW, bottleneck 1:4, width 256, B
+  = 8, ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn98_pw_gconv32_pw_w256", "pw+gconv32+pw",
+                     bottleneck_ratio=4, weights=weights, width=width,
+                     blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w256_b8(weights: Optional[str] = None, width: int = 256,
+                         blocks: int = 8, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 256, B = 8,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w256_b8", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="pw_gconv1_pw", baseline="skn_standard_w128_b16")
+def skn194_pw_gconv1_pw_w128(weights: Optional[str] = None, width: int = 128,
+                             blocks: int = 16, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit PW+GCONV1+PW, bottleneck 1:4, width 128, B
+  = 16, ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn194_pw_gconv1_pw_w128", "pw+gconv1+pw",
+                     bottleneck_ratio=4, weights=weights, width=width,
+                     blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w128_b16(weights: Optional[str] = None, width: int = 128,
+                          blocks: int = 16, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 128, B =
+  16, ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w128_b16", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="pw_gconv1_pw", baseline="skn_standard_w200_b8")
+def skn98_pw_gconv1_pw_w200(weights: Optional[str] = None, width: int = 200,
+                            blocks: int = 8, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit PW+GCONV1+PW, bottleneck 1:4, width 200, B
+  = 8, ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn98_pw_gconv1_pw_w200", "pw+gconv1+pw",
+                     bottleneck_ratio=4, weights=weights, width=width,
+                     blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w200_b8(weights: Optional[str] = None, width: int = 200,
+                         blocks: int = 8, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 200, B = 8,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w200_b8", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="pw_gconv2_pw", baseline="skn_standard_w256_b8")
+def skn98_pw_gconv2_pw_w256(weights: Optional[str] = None, width: int = 256,
+                            blocks: int = 8, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit PW+GCONV2+PW, bottleneck 1:4, width 256, B
+  = 8, ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn98_pw_gconv2_pw_w256", "pw+gconv2+pw",
+                     bottleneck_ratio=4, weights=weights, width=width,
+                     blocks=blocks, **kwargs)
+
+
+@_imagenet_model(scheme="pw_gconv64_pw", baseline="skn_standard_w512_b8")
+def skn98_pw_gconv64_pw_w512(weights: Optional[str] = None, width: int = 512,
+                             blocks: int = 8, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit PW+GCONV64+PW, bottleneck 1:4, width 512, B
+  = 8, ImageNet.
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn98_pw_gconv64_pw_w512", "pw+gconv64+pw",
+                     bottleneck_ratio=4, weights=weights, width=width,
+                     blocks=blocks, **kwargs)
+
+
+@_imagenet_model()
+def skn_standard_w512_b8(weights: Optional[str] = None, width: int = 512,
+                         blocks: int = 8, **kwargs) -> keras.Model:
+  """Paper 001 Table 1 network, unit standard 3x3 convolution, width 512, B = 8,
+  ImageNet (dense baseline).
+
+  Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
+  """
+  return _create_skn("skn_standard_w512_b8", STANDARD, weights=weights,
+                     width=width, blocks=blocks, **kwargs)

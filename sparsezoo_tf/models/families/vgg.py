@@ -1,7 +1,8 @@
 """VGG-16 with sparse kernels: scFusion on ImageNet (paper 003) and pSConv
 on CIFAR-10 / Tiny ImageNet (paper 004).
 
-One builder, `vgg16`, makes every variant; the first convolution (3 input
+One builder, `vgg16_net`, makes every variant (the registered models,
+`vgg16` among them, are its entry points); the first convolution (3 input
 channels) is dense in every scheme, the fully connected layers are dense.
 
 Variants (`variant=`):
@@ -22,14 +23,13 @@ the FC layers keep 4096 units.
 """
 
 import dataclasses
-from typing import Dict, Optional, Tuple
+import functools
+from typing import Callable, Dict, Optional, Tuple
 
 import tf_keras as keras
 
 from sparsezoo_tf.models import common
 from sparsezoo_tf.models import convs
-from sparsezoo_tf.models.registry import ModelInfo
-from sparsezoo_tf.models.registry import PaperRow
 from sparsezoo_tf.models.registry import register_model
 
 STAGES = ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512),
@@ -117,20 +117,20 @@ def _fc_head(x, classes: int, classifier_activation, dropout: float):
                             name="predictions")(x)
 
 
-def vgg16(scheme: str = "dense",
-          variant: str = "imagenet",
-          gap: bool = False,
-          include_top: bool = True,
-          weights: Optional[str] = None,
-          input_tensor=None,
-          input_shape=None,
-          pooling: Optional[str] = None,
-          classes: Optional[int] = None,
-          classifier_activation="softmax",
-          width: float = 1.0,
-          implementation: str = "auto",
-          features_only: bool = False,
-          name: Optional[str] = None) -> keras.Model:
+def vgg16_net(scheme: str = "dense",
+              variant: str = "imagenet",
+              gap: bool = False,
+              include_top: bool = True,
+              weights: Optional[str] = None,
+              input_tensor=None,
+              input_shape=None,
+              pooling: Optional[str] = None,
+              classes: Optional[int] = None,
+              classifier_activation="softmax",
+              width: float = 1.0,
+              implementation: str = "auto",
+              features_only: bool = False,
+              name: Optional[str] = None) -> keras.Model:
   """VGG-16 whose 3x3 convolutions (all but the first) use `scheme`.
 
   Args:
@@ -200,109 +200,262 @@ def model_name(scheme: str, variant: str, gap: bool = False,
   return "_".join(parts)
 
 
-def _register(scheme: str, variant: str, gap: bool, width: float,
-              rows: Tuple[PaperRow, ...], description: str) -> None:
-  name = model_name(scheme, variant, gap, width)
+def _variant_model(variant: str) -> Callable[..., Callable]:
   spec = VARIANTS[variant]
-  info = ModelInfo(
-      name=name, family="vgg", scheme=scheme, dataset=spec.dataset,
+  return functools.partial(
+      register_model, family="vgg", dataset=spec.dataset,
       input_shape=spec.input_shape, classes=spec.classes,
-      preprocessing=spec.preprocessing, rows=rows,
-      baseline=(None if scheme == "dense" else
-                model_name("dense", variant, gap, width)),
-      description=description)
-
-  def entry_point(**kwargs):
-    kwargs.setdefault("width", width)
-    return vgg16(scheme=scheme, variant=variant, gap=gap, name=name, **kwargs)
-  entry_point.__name__ = name
-  entry_point.__doc__ = (f"{description}; arguments as `vgg16` (without "
-                         f"`scheme`, `variant`, `gap`).")
-  register_model(info)(entry_point)
+      preprocessing=spec.preprocessing)
 
 
-# Paper 003 gives VGG-16 only as reductions; the absolute multiply-adds of
-# the dense VGG-16 at 224x224 (conv 15,346,630,656 + FC 123,633,664) turn
-# them into counts.
-_VGG16_IMAGENET_MACS = 15_470_264_320
-
-_SCFUSION_ROWS = {
-    "scfusion8": (PaperRow(
-        paper="003", table="Table 5", row="VGG-16 scFusion-8 (Ours)",
-        flops=_VGG16_IMAGENET_MACS / 4.64,
-        note="the table gives FLOPs 4.64x lower than VGG-16; 15.470 G "
-             "multiply-adds of the dense VGG-16 (FC layers included) / "
-             "4.64. The reduction of the convolutions alone is 4.78x, so "
-             "the table counts the whole network."),),
-}
+_imagenet_model = _variant_model("imagenet")
+_cifar_model = _variant_model("cifar")
+_tiny_model = _variant_model("tiny")
 
 
-def _psc_rows(table: str, kss: int, params: float, flops: float,
-              flops_mismatch: str) -> Tuple[PaperRow, ...]:
-  row = f"VGG16_pSC{kss}"
-  if not flops_mismatch:
-    return (PaperRow(paper="004", table=table, row=row, params=params,
-                     flops=flops),)
-  return (
-      PaperRow(paper="004", table=table, row=row, params=params,
-               note="FLOPs: see the mismatched row of the same model"),
-      PaperRow(paper="004", table=table, row=row, flops=flops,
-               mismatch=flops_mismatch),
-  )
+def _create_vgg(name: str, scheme: str = "dense", variant: str = "imagenet",
+                gap: bool = False, **kwargs) -> keras.Model:
+  return vgg16_net(scheme=scheme, variant=variant, gap=gap, name=name,
+                   **kwargs)
 
 
-_CIFAR_FLOPS_MISMATCH = (
-    "Table IV's sparse FLOPs cannot come from the model its parameters "
-    "describe. Any VGG16 whose 3x3 convolutions scale with KSS has FLOPs = "
-    "A + B*KSS with A >= 18.9 M (the FC 512-4096-4096-10 head the 33.65 M "
-    "parameters require); pSC9 = 333 M then gives B <= 34.9 M and pSC4 >= "
-    "158.5 M, not 145 M. The sparse rows fit A = 18.9 M and 9B = 283 M = "
-    "313.2 M of convolutions minus conv1_1 (1.8 M) and the three 2x2 conv5 "
-    "layers (28.3 M): pSC4 18.9 + 283.1*4/9 = 144.7 M, pSC2 81.8 M, so the "
-    "paper left those layers out of its sparse counts (the parameter "
-    "reductions include them). Ours: pSC4 159.1 M (+9.7 %), pSC2 89.9 M "
-    "(+9.6 %).")
-_TINY_FLOPS_MISMATCH = (
-    "Table V's sparse FLOPs leave out conv1_1 and the conv5 layers, as in "
-    "Table IV: 26.0 M (FC 2048-4096-4096-200) + (1252.8 - 7.1 - 113.2 M "
-    "of convolutions)*KSS/9 gives pSC4 529 M and pSC2 278 M, the table's "
-    "528 M and 277 M, while pSC9 counts every layer (1.28 G). A fixed "
-    "VGG16 whose convolutions scale with KSS gives 1278.8 M / 586.7 M "
-    "(+11.1 %) / 309.9 M (+11.9 %).")
+@_imagenet_model()
+def vgg16(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG-16.
 
-_PSC_ROWS = {
-    ("cifar", 9): _psc_rows("Table IV", 9, 33.65e6, 0.333e9, ""),
-    ("cifar", 4): _psc_rows("Table IV", 4, 25.47e6, 0.145e9,
-                            _CIFAR_FLOPS_MISMATCH),
-    ("cifar", 2): _psc_rows("Table IV", 2, 22.20e6, 0.082e9,
-                            _CIFAR_FLOPS_MISMATCH),
-    ("tiny", 9): _psc_rows("Table V", 9, 40.72e6, 1.28e9, ""),
-    ("tiny", 4): _psc_rows("Table V", 4, 32.54e6, 0.528e9,
-                           _TINY_FLOPS_MISMATCH),
-    ("tiny", 2): _psc_rows("Table V", 2, 29.28e6, 0.277e9,
-                           _TINY_FLOPS_MISMATCH),
-}
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16", weights=weights, **kwargs)
 
 
-def _register_all() -> None:
-  for gap in (False, True):
-    suffix = " with the GAP localization head" if gap else ""
-    _register("dense", "imagenet", gap, 1.0, (), f"VGG-16{suffix}")
-    for alpha in (2, 4, 8):
-      scheme = f"scfusion{alpha}"
-      rows = () if gap else _SCFUSION_ROWS.get(scheme, ())
-      _register(scheme, "imagenet", gap, 1.0, rows,
-                f"VGG-16 scFusion-{alpha}{suffix} (paper 003)")
-  datasets = {"cifar": "CIFAR-10", "tiny": "Tiny ImageNet"}
-  for variant, label in datasets.items():
-    for width, hc in ((1.0, ""), (0.5, "_HC")):
-      _register("dense", variant, False, width,
-                () if hc else _PSC_ROWS[(variant, 9)],
-                f"VGG16{hc} for {label} (paper 004's standard model)")
-      for kss in (9, 4, 2):
-        _register(f"psc{kss}", variant, False, width,
-                  () if hc else _PSC_ROWS[(variant, kss)],
-                  f"VGG16{hc}_pSC{kss} for {label} (paper 004)")
+@_imagenet_model(scheme="scfusion2", baseline="vgg16")
+def vgg16_scfusion2(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG-16 scFusion-2 (paper 003).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_scfusion2", "scfusion2", weights=weights, **kwargs)
 
 
-_register_all()
+@_imagenet_model(scheme="scfusion4", baseline="vgg16")
+def vgg16_scfusion4(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG-16 scFusion-4 (paper 003).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_scfusion4", "scfusion4", weights=weights, **kwargs)
+
+
+@_imagenet_model(scheme="scfusion8", baseline="vgg16")
+def vgg16_scfusion8(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG-16 scFusion-8 (paper 003).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_scfusion8", "scfusion8", weights=weights, **kwargs)
+
+
+@_imagenet_model()
+def vgg16_gap(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG-16 with the GAP localization head.
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_gap", "dense", "imagenet", True, weights=weights,
+                     **kwargs)
+
+
+@_imagenet_model(scheme="scfusion2", baseline="vgg16_gap")
+def vgg16_scfusion2_gap(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG-16 scFusion-2 with the GAP localization head (paper 003).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_scfusion2_gap", "scfusion2", "imagenet", True,
+                     weights=weights, **kwargs)
+
+
+@_imagenet_model(scheme="scfusion4", baseline="vgg16_gap")
+def vgg16_scfusion4_gap(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG-16 scFusion-4 with the GAP localization head (paper 003).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_scfusion4_gap", "scfusion4", "imagenet", True,
+                     weights=weights, **kwargs)
+
+
+@_imagenet_model(scheme="scfusion8", baseline="vgg16_gap")
+def vgg16_scfusion8_gap(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG-16 scFusion-8 with the GAP localization head (paper 003).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_scfusion8_gap", "scfusion8", "imagenet", True,
+                     weights=weights, **kwargs)
+
+
+@_cifar_model()
+def vgg16_cifar(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG16 for CIFAR-10 (paper 004's standard model).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_cifar", "dense", "cifar", weights=weights, **kwargs)
+
+
+@_cifar_model(scheme="psc9", baseline="vgg16_cifar")
+def vgg16_cifar_psc9(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG16_pSC9 for CIFAR-10 (paper 004).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_cifar_psc9", "psc9", "cifar", weights=weights,
+                     **kwargs)
+
+
+@_cifar_model(scheme="psc4", baseline="vgg16_cifar")
+def vgg16_cifar_psc4(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG16_pSC4 for CIFAR-10 (paper 004).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_cifar_psc4", "psc4", "cifar", weights=weights,
+                     **kwargs)
+
+
+@_cifar_model(scheme="psc2", baseline="vgg16_cifar")
+def vgg16_cifar_psc2(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG16_pSC2 for CIFAR-10 (paper 004).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_cifar_psc2", "psc2", "cifar", weights=weights,
+                     **kwargs)
+
+
+@_cifar_model()
+def vgg16_hc_cifar(weights: Optional[str] = None, width: float = 0.5,
+                   **kwargs) -> keras.Model:
+  """VGG16_HC for CIFAR-10 (paper 004's standard model).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_hc_cifar", "dense", "cifar", weights=weights,
+                     width=width, **kwargs)
+
+
+@_cifar_model(scheme="psc9", baseline="vgg16_hc_cifar")
+def vgg16_hc_cifar_psc9(weights: Optional[str] = None, width: float = 0.5,
+                        **kwargs) -> keras.Model:
+  """VGG16_HC_pSC9 for CIFAR-10 (paper 004).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_hc_cifar_psc9", "psc9", "cifar", weights=weights,
+                     width=width, **kwargs)
+
+
+@_cifar_model(scheme="psc4", baseline="vgg16_hc_cifar")
+def vgg16_hc_cifar_psc4(weights: Optional[str] = None, width: float = 0.5,
+                        **kwargs) -> keras.Model:
+  """VGG16_HC_pSC4 for CIFAR-10 (paper 004).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_hc_cifar_psc4", "psc4", "cifar", weights=weights,
+                     width=width, **kwargs)
+
+
+@_cifar_model(scheme="psc2", baseline="vgg16_hc_cifar")
+def vgg16_hc_cifar_psc2(weights: Optional[str] = None, width: float = 0.5,
+                        **kwargs) -> keras.Model:
+  """VGG16_HC_pSC2 for CIFAR-10 (paper 004).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_hc_cifar_psc2", "psc2", "cifar", weights=weights,
+                     width=width, **kwargs)
+
+
+@_tiny_model()
+def vgg16_tiny(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG16 for Tiny ImageNet (paper 004's standard model).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_tiny", "dense", "tiny", weights=weights, **kwargs)
+
+
+@_tiny_model(scheme="psc9", baseline="vgg16_tiny")
+def vgg16_tiny_psc9(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG16_pSC9 for Tiny ImageNet (paper 004).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_tiny_psc9", "psc9", "tiny", weights=weights,
+                     **kwargs)
+
+
+@_tiny_model(scheme="psc4", baseline="vgg16_tiny")
+def vgg16_tiny_psc4(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG16_pSC4 for Tiny ImageNet (paper 004).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_tiny_psc4", "psc4", "tiny", weights=weights,
+                     **kwargs)
+
+
+@_tiny_model(scheme="psc2", baseline="vgg16_tiny")
+def vgg16_tiny_psc2(weights: Optional[str] = None, **kwargs) -> keras.Model:
+  """VGG16_pSC2 for Tiny ImageNet (paper 004).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_tiny_psc2", "psc2", "tiny", weights=weights,
+                     **kwargs)
+
+
+@_tiny_model()
+def vgg16_hc_tiny(weights: Optional[str] = None, width: float = 0.5,
+                  **kwargs) -> keras.Model:
+  """VGG16_HC for Tiny ImageNet (paper 004's standard model).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_hc_tiny", "dense", "tiny", weights=weights,
+                     width=width, **kwargs)
+
+
+@_tiny_model(scheme="psc9", baseline="vgg16_hc_tiny")
+def vgg16_hc_tiny_psc9(weights: Optional[str] = None, width: float = 0.5,
+                       **kwargs) -> keras.Model:
+  """VGG16_HC_pSC9 for Tiny ImageNet (paper 004).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_hc_tiny_psc9", "psc9", "tiny", weights=weights,
+                     width=width, **kwargs)
+
+
+@_tiny_model(scheme="psc4", baseline="vgg16_hc_tiny")
+def vgg16_hc_tiny_psc4(weights: Optional[str] = None, width: float = 0.5,
+                       **kwargs) -> keras.Model:
+  """VGG16_HC_pSC4 for Tiny ImageNet (paper 004).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_hc_tiny_psc4", "psc4", "tiny", weights=weights,
+                     width=width, **kwargs)
+
+
+@_tiny_model(scheme="psc2", baseline="vgg16_hc_tiny")
+def vgg16_hc_tiny_psc2(weights: Optional[str] = None, width: float = 0.5,
+                       **kwargs) -> keras.Model:
+  """VGG16_HC_pSC2 for Tiny ImageNet (paper 004).
+
+  Other arguments as `vgg16_net` (without `scheme`, `variant`, `gap`).
+  """
+  return _create_vgg("vgg16_hc_tiny_psc2", "psc2", "tiny", weights=weights,
+                     width=width, **kwargs)

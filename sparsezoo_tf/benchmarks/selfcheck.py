@@ -1,4 +1,4 @@
-"""A self-check of the op: small stacks of every pattern, three ways.
+"""A self-check of the op: small stacks of every scheme, three ways.
 
 Each check runs a stack of sparse convolutions (with ReLU between them and a
 stride-2 layer in the middle) on random input through the op, the pure-TF
@@ -12,11 +12,11 @@ import numpy as np
 import tensorflow as tf
 
 from sparsezoo_tf.ops import loader
-from sparsezoo_tf.ops import plans
+from sparsezoo_tf import schemes
 from sparsezoo_tf.ops import sparse_conv
 
-DEFAULT_PATTERNS = ("dense", "sw_sc", "cw_sc", "sw_cw_sc", "seq_plus",
-                    "seq_cross", "psconv4", "psconv2", "group4_shuffle")
+DEFAULT_PATTERNS = ("dense", "sw_sc", "cw_sc", "sc_comb", "seq_plus",
+                    "seq_cross", "psc4", "psc2", "group4_shuffle")
 
 
 def _masked_dense(x, w, plan, strides, padding):
@@ -44,7 +44,7 @@ def check_pattern(pattern: str, channels: int = 32, size: int = 16,
                   seed: int = 0) -> Dict[str, object]:
   """Runs one pattern's stack through every path; returns the errors."""
   rng = np.random.default_rng(seed)
-  layer_plans = [plans.plan_from_name(pattern, 3, channels, channels,
+  layer_plans = [schemes.plan_from_name(pattern, 3, channels, channels,
                                       seed=seed + i) for i in range(layers)]
   x = tf.constant(rng.standard_normal((batch, size, size, channels)),
                   tf.float32)

@@ -3,7 +3,7 @@ ratios to each model's dense baseline, including measured CPU latency; the
 table of the registered weights; and the README's generated tables.
 
 Latency ratios divide by the dense baseline measured in the same run, the
-two models taking turns (`ops.benchmark.time_interleaved`), minimum of
+two models taking turns (`benchmarks.ops.time_interleaved`), minimum of
 several runs: the only honest way on a shared, noisy machine.
 
 README.md's tables of the zoo, of its latency and of the digits weights are
@@ -22,9 +22,9 @@ import tensorflow as tf
 
 from sparsezoo_tf import analysis
 from sparsezoo_tf import data
+from sparsezoo_tf.benchmarks import ops as op_benchmark
 from sparsezoo_tf.models import registry
 from sparsezoo_tf.models import weights as weights_lib
-from sparsezoo_tf.ops import benchmark
 
 
 @dataclasses.dataclass
@@ -87,7 +87,7 @@ def latency_ratio(name: str, baseline: str, batch: int, repeats: int = 5,
     model = registry.create_model(model_name, weights=None, **kwargs)
     functions[model_name] = tf.function(
         lambda m=model: tf.reduce_sum(m(x, training=False)))
-  times = benchmark.time_interleaved(functions, repeats, number)
+  times = op_benchmark.time_interleaved(functions, repeats, number)
   return times[name] / times[baseline]
 
 
@@ -173,25 +173,38 @@ def latency_markdown(rows: Sequence[ZooRow], batches: Sequence[int]) -> str:
   return "\n".join(lines)
 
 
+LOCALIZATION_METRICS = (("top1_loc", "top-1 loc"), ("top5_loc", "top-5 loc"),
+                        ("gt_known", "GT-known"))
+
+
 def weights_markdown(entries: Sequence[weights_lib.WeightsEntry],
                      split: str = "test") -> str:
   """The table of registered weights files: name, scheme, trainable
   parameters and the top-1 accuracy their recipe measured on `split` of
-  their dataset (as a fraction and as correct / examples)."""
-  lines = [f"| weights | scheme | params | {split} top-1 |",
-           "|---|---|---:|---:|"]
+  their dataset (as a fraction and as correct / examples), and the
+  localization accuracies when every entry has them."""
+  localization = bool(entries) and all(
+      key in entry.metrics for entry in entries
+      for key, _ in LOCALIZATION_METRICS)
+  extra = [label for _, label in LOCALIZATION_METRICS] if localization else []
+  lines = ["| " + " | ".join(["weights", "scheme", "params",
+                              f"{split} top-1"] + extra) + " |",
+           "|---|---|---:|---:|" + "---:|" * len(extra)]
   for entry in entries:
     if "top1" not in entry.metrics:
       raise ValueError(f"weights {entry.name!r} of {entry.model!r} have no "
                        f"measured top1 to list; register them with "
                        f"metrics={{'top1': ...}}")
-    top1 = entry.metrics["top1"]
     examples = data.num_examples(entry.dataset, split)
-    lines.append(
-        f"| `{entry.model}` \"{entry.name}\" | "
-        f"{registry.model_info(entry.model).scheme} | "
-        f"{model_cost(entry.model).params:,} | "
-        f"{top1:.4f} ({round(top1 * examples)}/{examples}) |")
+    cells = [f"`{entry.model}` \"{entry.name}\"",
+             registry.model_info(entry.model).scheme,
+             f"{model_cost(entry.model).params:,}"]
+    keys = ["top1"] + ([key for key, _ in LOCALIZATION_METRICS]
+                       if localization else [])
+    for key in keys:
+      value = entry.metrics[key]
+      cells.append(f"{value:.4f} ({round(value * examples)}/{examples})")
+    lines.append("| " + " | ".join(cells) + " |")
   return "\n".join(lines)
 
 
@@ -227,6 +240,8 @@ README_TABLES = {
         batches=(1, 8), repeats=3),
     "digits_weights": ReadmeTable("weights", patterns=("digits_cnn*",),
                                   dataset="digits"),
+    "cam_weights": ReadmeTable("weights", patterns=("digits_cam_cnn*",),
+                               dataset="digits_canvas"),
 }
 
 

@@ -16,10 +16,9 @@ import numpy as np
 import tensorflow as tf
 
 from sparsezoo_tf.ops import loader
-from sparsezoo_tf.ops import plans
+from sparsezoo_tf import schemes
 from sparsezoo_tf.ops import sparse_conv
 from sparsezoo_tf import timing
-from sparsezoo_tf.reports import write_markdown_section  # noqa: F401
 
 # Paper 000 Table 9 shapes (rows x cols, in, out channels), 3x3, stride 1.
 TABLE9_SHAPES = ("28x256x256", "14x512x512", "7x1024x1024")
@@ -92,7 +91,7 @@ def benchmark_case(shape: str, pattern: str, settings: BenchmarkSettings,
   """
   size, c, n = parse_shape(shape)
   k = settings.kernel_size
-  plan = plans.plan_from_name(pattern, k, c, n)
+  plan = schemes.plan_from_name(pattern, k, c, n)
   x = tf.constant(rng.standard_normal((settings.batch, size, size, c)),
                   tf.float32)
   dense_w = tf.constant(rng.standard_normal((k, k, c, n)) * 0.05, tf.float32)

@@ -1,8 +1,16 @@
-"""The registered weights (see `weights.py` for the lookup rules).
+"""The registered weights, as data (`weights.py` registers them and holds
+the lookup rules).
 
 Digits weights: one small model per scheme, trained on scikit-learn's 8x8
 digits by the recipe named in the entry, shipped inside the package, with
 the top-1 accuracy the recipe measured on the fixed test split.
+
+Digits-canvas weights: the CAM localization models (GAP + dense head) on
+the 64x64 canvases of `sparsezoo_tf.data.digits_canvas`, with the top-1
+classification accuracy their recipe measured and the localization
+accuracy `tools/eval_localization.py` measured on the fixed test split
+(top-1 / top-5: right class and IoU >= 0.5; GT-known: the true class's
+CAM; threshold 0.2 of the map's maximum, paper 003 / Zhou et al.).
 
 Entries with `sha256=None` are names reserved for weights this project's
 machines cannot train (ImageNet, CIFAR, Tiny ImageNet): the papers' main
@@ -11,9 +19,9 @@ models, each with the paper's recipe in `configs/classification/` (plus
 another one); asking for them says so instead of loading anything.
 """
 
-from sparsezoo_tf.models.registry import model_info
-from sparsezoo_tf.models.weights import register_weights
-from sparsezoo_tf.models.weights import WeightsEntry
+from typing import List
+
+from sparsezoo_tf.models.info import WeightsEntry
 
 _DIGITS = (
     # (model, sha256, test top-1: correct / 359)
@@ -40,17 +48,24 @@ _DIGITS = (
      354 / 359),
 )
 
-for _model, _sha256, _top1 in _DIGITS:
-  register_weights(WeightsEntry(
-      model=_model, name="digits", file_name=f"{_model}-digits.h5",
-      sha256=_sha256, dataset="digits", classes=10, input_shape=(8, 8, 1),
-      recipe=f"configs/classification/{_model}.yaml",
-      metrics={"top1": _top1}))
+
+_CANVAS = (
+    # (model, sha256, correct of 359: top-1, top-1 loc, top-5 loc, GT-known)
+    ("digits_cam_cnn",
+     "0927868cf61d787faa8c577b6c3903007f8a5fe32d35a3812f104de8fb4f5520",
+     (353, 290, 294, 294)),
+    ("digits_cam_cnn_scfusion2",
+     "3cd49458e3b9bc80803bf677d981cbe4925070321541f6ca34c647719338c013",
+     (354, 302, 306, 306)),
+)
 
 # Reserved: (recipe, the recipe's own model.name, weights name = dataset,
-# the models it names). Input shapes are the models' own (`model_info`).
+# the models it names). Input shapes are the models' own (a test compares
+# them with `model_info`).
 _CLASSES = {"imagenet": 1000, "cifar10": 10, "cifar100": 100,
             "tiny_imagenet": 200}
+_INPUT_SHAPES = {"imagenet": (224, 224, 3), "cifar10": (32, 32, 3),
+                 "cifar100": (32, 32, 3), "tiny_imagenet": (64, 64, 3)}
 _P000_CIFAR = tuple(f"resnet{depth}_cifar{suffix}" for depth in (32, 110, 164)
                     for suffix in ("", "_sc", "_sc_comb"))
 _P002 = ("igcv2_c64_d8", "igcv2_c64_d20", "igcv2_c64_d26", "igcv2_c80_d8",
@@ -94,13 +109,39 @@ _RESERVED = (
       "skn_pwgconv100_dw_pwgconv2_w700")),
 )
 
-for _recipe, _recipe_model, _dataset, _models in _RESERVED:
-  for _model in _models:
-    _command = f"configs/classification/{_recipe}.yaml"
-    if _model != _recipe_model:
-      _command += f" --params_override model.name={_model}"
-    register_weights(WeightsEntry(
-        model=_model, name=_dataset, file_name=f"{_model}-{_dataset}.h5",
-        sha256=None, dataset=_dataset, classes=_CLASSES[_dataset],
-        input_shape=model_info(_model).input_shape,
-        recipe=_command))
+
+
+def _digits() -> List[WeightsEntry]:
+  return [WeightsEntry(
+      model=model, name="digits", file_name=f"{model}-digits.h5",
+      sha256=sha256, dataset="digits", classes=10, input_shape=(8, 8, 1),
+      recipe=f"configs/classification/{model}.yaml", metrics={"top1": top1})
+          for model, sha256, top1 in _DIGITS]
+
+
+def _canvas() -> List[WeightsEntry]:
+  keys = ("top1", "top1_loc", "top5_loc", "gt_known")
+  return [WeightsEntry(
+      model=model, name="digits_canvas",
+      file_name=f"{model}-digits_canvas.h5", sha256=sha256,
+      dataset="digits_canvas", classes=10, input_shape=(64, 64, 1),
+      recipe=f"configs/classification/{model}.yaml",
+      metrics={key: count / 359 for key, count in zip(keys, counts)})
+          for model, sha256, counts in _CANVAS]
+
+
+def _reserved() -> List[WeightsEntry]:
+  entries = []
+  for recipe, recipe_model, dataset, models in _RESERVED:
+    for model in models:
+      command = f"configs/classification/{recipe}.yaml"
+      if model != recipe_model:
+        command += f" --params_override model.name={model}"
+      entries.append(WeightsEntry(
+          model=model, name=dataset, file_name=f"{model}-{dataset}.h5",
+          sha256=None, dataset=dataset, classes=_CLASSES[dataset],
+          input_shape=_INPUT_SHAPES[dataset], recipe=command))
+  return entries
+
+
+WEIGHTS = tuple(_digits() + _canvas() + _reserved())

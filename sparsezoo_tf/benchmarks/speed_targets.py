@@ -9,7 +9,7 @@ model must not be slower than its FLOP ratio allows, with 30 % slack.
 import dataclasses
 from typing import List, Optional, Sequence
 
-from sparsezoo_tf.models import zoo_table
+from sparsezoo_tf.benchmarks import zoo_table
 
 FLOPS_SLACK = 1.3
 
