@@ -1,5 +1,6 @@
-"""What every script in tools/ shares: quiet logs, one-paragraph errors and
-warnings about ignored flags. Import it before anything that imports
+"""What every script in tools/ shares: quiet logs, one-paragraph errors,
+warnings about ignored flags, and the evaluation tools' model flags
+(`define_model_flags`, `load_evaluated_model`). Import it before anything that imports
 TensorFlow (it never imports TensorFlow itself):
 
     import _cli  # quiet logs; puts the repository on sys.path

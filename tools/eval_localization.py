@@ -49,7 +49,6 @@ k = 1 and --top_k, and gt_known_loc.
 import json
 import os
 import sys
-import tempfile
 
 from absl import flags
 
@@ -307,25 +306,6 @@ def _imagenet(model, name, split, data_dir, results) -> None:
     results.add(images, labels, gt_labels, gt_boxes)
 
 
-def _write_json(path: str, result) -> None:
-  """Writes `result` to `path` through a temporary file in its folder."""
-  folder = os.path.dirname(os.path.abspath(path))
-  handle, temporary = tempfile.mkstemp(
-      prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-  try:
-    with os.fdopen(handle, "w") as stream:
-      json.dump(result, stream, indent=2, sort_keys=True)
-      stream.write("\n")
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)
-    os.replace(temporary, path)
-  except BaseException:
-    if os.path.exists(temporary):
-      os.unlink(temporary)
-    raise
-
-
 def main(argv):
   del argv
   _check_cheap_flags()
@@ -368,7 +348,8 @@ def main(argv):
         f"{result['gt_known_loc']:.4f} ({result['n_images']} images, "
         f"threshold {FLAGS.threshold:g})")
   if FLAGS.output:
-    _write_json(FLAGS.output, result)
+    from sparsezoo_tf import reports  # pylint: disable=g-import-not-at-top
+    reports.write_json(FLAGS.output, result, indent=2, sort_keys=True)
   print(json.dumps(result, sort_keys=True))
 
 

@@ -174,7 +174,7 @@ def latency_markdown(rows: Sequence[ZooRow], batches: Sequence[int]) -> str:
 
 
 LOCALIZATION_METRICS = (("top1_loc", "top-1 loc"), ("top5_loc", "top-5 loc"),
-                        ("gt_known", "GT-known"))
+                        ("gt_known_loc", "GT-known"))
 
 
 def weights_markdown(entries: Sequence[weights_lib.WeightsEntry],

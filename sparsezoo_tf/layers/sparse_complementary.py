@@ -12,6 +12,16 @@ SC_MODES = ("sw_sc", "cw_sc", "sc_comb", "seq_plus", "seq_cross")
 LEGACY_MODES = {"spatial": "sw_sc", "channel": "cw_sc", "both": "sc_comb"}
 
 
+def _is_sc_scheme(name) -> bool:
+  """Whether `name` is a registered scheme built by this layer (the
+  built-in SC_MODES or a scheme registered later with this layer)."""
+  try:
+    layer = schemes.get_scheme(name).layer
+  except ValueError:
+    return False
+  return layer in ("SparseComplementaryConv2D", SparseComplementaryConv2D)
+
+
 @keras.utils.register_keras_serializable(package="sparsezoo_tf")
 class SparseComplementaryConv2D(base.SparseConv2DBase):
   """Sparse-complementary convolution (paper 000, sections 3.1-3.2).
@@ -39,8 +49,9 @@ class SparseComplementaryConv2D(base.SparseConv2DBase):
 
   def __init__(self, filters, kernel_size=3, mode="sw_sc", **kwargs):
     mode = LEGACY_MODES.get(mode, mode)
-    if mode not in SC_MODES:
-      raise ValueError(f"mode must be one of {SC_MODES}, got {mode!r}")
+    if not _is_sc_scheme(mode):
+      raise ValueError(f"mode must be a scheme of this layer, one of "
+                       f"{SC_MODES}, got {mode!r}")
     super().__init__(filters, kernel_size, **kwargs)
     self.mode = mode
     # Fails now, not at build, for even kernels and odd filter counts; any

@@ -97,7 +97,7 @@ class ConvPolicy:
     if role in ("stem", "shortcut"):
       return self.dense(filters, kernel_size, strides, name, padding)
     part = self.entry.for_conv(kernel_size, self._spatial_count)
-    if kernel_size != 1 and self.entry.sequence:
+    if not schemes.is_pointwise(kernel_size) and self.entry.sequence:
       self._spatial_count += 1
     if part.name == "dense":
       return self.dense(filters, kernel_size, strides, name, padding)

@@ -59,7 +59,7 @@ class ModelInfo:
       (`sparsezoo_tf.schemes`): "dense", "sc", "sc_seq", "sc_comb",
       "scfusion<a>", "psc<k>", "igcv2", "pw_gconv16_pw", ...
     dataset: the dataset its architecture is for ("imagenet", "cifar10",
-      "cifar100", "tiny_imagenet").
+      "cifar100", "tiny_imagenet", "digits", "digits_canvas").
     input_shape: default input (rows, cols, channels).
     classes: default number of classes.
     preprocessing: name of the preprocessing (`sparsezoo_tf.models.

@@ -51,7 +51,8 @@ def register_model(*, family: str, dataset: str,
 
   Returns:
     The decorator; it returns the function unchanged and adds its name to
-    its module's `__all__` (so `sparsezoo_tf.models` exports it).
+    its module's `__all__` (for the package's families,
+    `sparsezoo_tf.models` star-imports them: `models.resnet50_sc`).
 
   Raises:
     ValueError: a name registered twice, an unknown scheme, or a function
@@ -131,17 +132,24 @@ def create_model(name: str, **kwargs) -> keras.Model:
   knobs such as `width` or `implementation`, ...).
 
   Raises:
-    ValueError: an unknown model (with the nearest names), or an argument
-      its entry point does not take.
+    ValueError: an unknown model (with the nearest names), an argument its
+      entry point does not take, or one it fixes (the scheme of a model,
+      its depth, ...: what makes it this model).
   """
   entry = _entry(name)
+  where = f"help({entry.builder.__module__}.{name})"
   try:
     return entry.builder(**kwargs)
   except TypeError as error:
     unexpected = re.search(r"unexpected keyword argument '(\w+)'", str(error))
-    if unexpected is None:
-      raise
-    raise ValueError(f"{name} takes no argument {unexpected.group(1)!r}; "
-                     f"help(sparsezoo_tf.models.{name}) lists its "
-                     f"arguments") from None
+    if unexpected is not None:
+      raise ValueError(f"{name} takes no argument {unexpected.group(1)!r}; "
+                       f"{where} lists its arguments") from None
+    fixed = re.search(r"multiple values for (?:keyword )?argument '(\w+)'",
+                      str(error))
+    if fixed is not None:
+      raise ValueError(f"{name} fixes its argument {fixed.group(1)!r} (it is "
+                       f"what makes the model {name}); {where} lists the "
+                       f"arguments it takes") from None
+    raise
 

@@ -120,7 +120,7 @@ def _digits() -> List[WeightsEntry]:
 
 
 def _canvas() -> List[WeightsEntry]:
-  keys = ("top1", "top1_loc", "top5_loc", "gt_known")
+  keys = ("top1", "top1_loc", "top5_loc", "gt_known_loc")
   return [WeightsEntry(
       model=model, name="digits_canvas",
       file_name=f"{model}-digits_canvas.h5", sha256=sha256,

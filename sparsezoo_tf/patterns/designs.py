@@ -39,8 +39,10 @@ def parse_design(design: str) -> List[Tuple[str, int]]:
 
 def design_from_scheme(name: str) -> Optional[str]:
   """"pwgconv4_dw_pwgconv4" -> "pwgconv4+dw+pwgconv4"; None when the name
-  is not a design of at least two kernels."""
-  if not isinstance(name, str) or "_" not in name:
+  is not a design of at least two kernels in its canonical spelling
+  (lower case, no spaces)."""
+  if (not isinstance(name, str) or "_" not in name or name != name.lower()
+      or " " in name):
     return None
   design = name.replace("_", "+")
   try:

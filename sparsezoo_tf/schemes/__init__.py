@@ -7,14 +7,15 @@
     plan = schemes.plan_from_name("psc4", 3, 64, 64, seed=1)
 
 `sparsezoo_tf.models.ConvPolicy`, the layers' modes, the zoo's families,
-the benchmarks and the tools look schemes up here; README ("Adding a
-scheme") shows how to register one. NumPy-only: importing it does not
+the benchmarks and the tools look schemes up here; README ("Schemes, and
+adding one") shows how to register one. NumPy-only: importing it does not
 import TensorFlow.
 """
 
 from sparsezoo_tf.schemes.builtin import register_builtin_schemes
 from sparsezoo_tf.schemes.registry import describe_schemes
 from sparsezoo_tf.schemes.registry import get_scheme
+from sparsezoo_tf.schemes.registry import is_pointwise
 from sparsezoo_tf.schemes.registry import list_schemes
 from sparsezoo_tf.schemes.registry import plan_from_name
 from sparsezoo_tf.schemes.registry import register_scheme
@@ -25,5 +26,5 @@ from sparsezoo_tf.schemes.registry import unregister_scheme
 register_builtin_schemes()
 
 __all__ = ["Scheme", "SchemeFamily", "describe_schemes", "get_scheme",
-           "list_schemes", "plan_from_name", "register_scheme",
+           "is_pointwise", "list_schemes", "plan_from_name", "register_scheme",
            "unregister_scheme"]

@@ -1,4 +1,4 @@
-"""The schemes of the five papers (see shared/seeds and SCHEMES.md).
+"""The schemes of the five papers (README: "Schemes, and adding one").
 
 Each entry names its pattern (`sparsezoo_tf.patterns`), its cached plan
 constructor (`sparsezoo_tf.ops.plans`), its layer (`sparsezoo_tf.layers`),
@@ -20,8 +20,7 @@ def _sc_layer(name: str, description: str, pattern, plan,
   return Scheme(name=name, description=description, papers=("000",),
                 pattern=pattern, plan=plan, layer=_SC,
                 layer_options={"mode": name}, pointwise=pointwise,
-                out_multiple=multiple, in_multiple=multiple,
-                kernel="odd_square")
+                out_multiple=multiple, in_multiple=multiple)
 
 
 def _seq(shape: str):
@@ -56,7 +55,7 @@ def _scfusion(alpha: int) -> Scheme:
                             f"convolutions",
                 papers=("003",), layer="SCFusion",
                 layer_options={"alpha": alpha}, pointwise="dense",
-                out_multiple=alpha, kernel="odd_square")
+                out_multiple=alpha)
 
 
 def _group(groups: int, shuffle: bool) -> Scheme:

@@ -36,6 +36,13 @@ Pattern = Callable[..., np.ndarray]
 Plan = Callable[..., SparseConvPlan]
 
 
+def is_pointwise(kernel_size) -> bool:
+  """Whether a kernel size (int or (rows, cols)) is 1x1."""
+  rows, cols = ((kernel_size, kernel_size) if isinstance(kernel_size, int)
+                else tuple(kernel_size))
+  return rows == 1 and cols == 1
+
+
 @dataclasses.dataclass(frozen=True)
 class Scheme:
   """One registered scheme (see the module docstring for the kinds).
@@ -62,8 +69,8 @@ class Scheme:
     sequence: for a composite, schemes used in turn by consecutive k x k
       convolutions of a model.
     out_multiple, in_multiple: what the output / input channel counts of
-      this scheme's own layer must be multiples of.
-    kernel: "odd_square" when the layer needs an odd square kernel, "any".
+      this scheme's own layer must be multiples of (its pattern checks
+      the rest, e.g. SW-SC's odd square kernels).
   """
   name: str
   description: str
@@ -79,7 +86,6 @@ class Scheme:
   sequence: Tuple[str, ...] = ()
   out_multiple: int = 1
   in_multiple: int = 1
-  kernel: str = "any"
 
   @property
   def kind(self) -> str:
@@ -96,9 +102,7 @@ class Scheme:
       index: how many k x k convolutions this scheme has built before in
         the model (for `sequence`).
     """
-    rows, cols = ((kernel_size, kernel_size) if isinstance(kernel_size, int)
-                  else tuple(kernel_size))
-    if rows == 1 and cols == 1:
+    if is_pointwise(kernel_size):
       if self.pointwise is not None:
         return get_scheme(self.pointwise)
       return get_scheme("dense") if self.kind == "composite" else self

@@ -117,7 +117,7 @@ def test_half_channel_model_halves_the_convolutions_only():
     (dict(pooling="sum"), ValueError, "pooling must be one of"),
     (dict(classes=0), ValueError, "classes must be a positive int"),
     (dict(widht=0.5), ValueError, "takes no argument .widht."),
-    (dict(scheme="dense"), TypeError, "scheme"),
+    (dict(scheme="dense"), ValueError, "fixes its argument .scheme."),
     (dict(input_shape=(32, 32, 1)), ValueError, "takes 3 input channels"),
     (dict(input_shape=(64, 64, 3)), ValueError, "flattening head"),
     (dict(include_top=False, input_shape=(16, 16, 3)), ValueError,

@@ -138,3 +138,14 @@ def test_preprocess_input_returns_the_kind_it_was_given():
 def test_list_models_refuses_an_unknown_scheme():
   with pytest.raises(ValueError, match="unknown scheme 'psconv4'"):
     models.list_models(scheme="psconv4")
+
+
+@pytest.mark.parametrize("name, kwargs, fixed", [
+    ("digits_cnn", dict(scheme="sc"), "scheme"),
+    ("digits_cnn_sc", dict(scheme="psc4"), "scheme"),
+    ("digits_cam_cnn", dict(stage_strides=2), "stage_strides"),
+])
+def test_an_argument_the_entry_point_fixes_is_refused(name, kwargs, fixed):
+  with pytest.raises(ValueError, match=f"{name} fixes its argument "
+                     f"'{fixed}'"):
+    models.create_model(name, **kwargs)

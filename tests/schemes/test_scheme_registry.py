@@ -117,7 +117,7 @@ def test_the_registry_imports_without_tensorflow():
   assert result.returncode == 0, result.stderr
 
 
-# A scheme added the way README's "Adding a scheme" shows: one pattern
+# A scheme added the way README's "Schemes, and adding one" shows: one pattern
 # function, one layer, one registry entry; then a zoo model with it.
 def _diagonal(kernel_size, in_channels, out_channels):
   size = kernel_size if isinstance(kernel_size, int) else kernel_size[0]
@@ -179,3 +179,17 @@ def test_a_new_scheme_builds_a_zoo_model(diagonal_model):
   layer.set_weights([layer.plan.pack(kernel)])
   np.testing.assert_allclose(layer(x), tf.nn.conv2d(x, kernel, 1, "SAME"),
                              rtol=1e-4, atol=1e-4)
+
+
+def test_design_names_have_one_spelling():
+  assert schemes.get_scheme("dw_pw").layer_options["design"] == "dw+pw"
+  for name in ("DW_PW", "dw_ pw"):
+    with pytest.raises(ValueError, match="unknown scheme"):
+      schemes.get_scheme(name)
+
+
+def test_a_tuple_pointwise_kernel_does_not_advance_a_sequence():
+  policy = models.make_policy("sc_seq", implementation="reference")
+  modes = [getattr(policy.conv(8, size), "mode", "dense")
+           for size in (3, (1, 1), 3, 1, 3)]
+  assert modes == ["seq_plus", "dense", "seq_cross", "dense", "seq_plus"]

@@ -47,23 +47,10 @@ def weights(tmp_path_factory):
   return paths
 
 
-def _lines(text: str):
-  return [line for line in text.splitlines() if line.strip()]
-
-
-def _assert_one_paragraph_error(result, tool: str, fragment: str) -> None:
-  assert result.returncode == 2, result.stderr[-3000:]
-  assert "Traceback" not in result.stderr, result.stderr[-3000:]
-  lines = _lines(result.stderr)
-  assert len(lines) == 1, result.stderr[-3000:]
-  assert lines[0].startswith(f"{tool}.py: error: "), lines[0]
-  assert fragment in lines[0], lines[0]
-
-
 def _run(tool, *flags):
   result = tool_runner.run_tool(tool, *flags)
   assert result.returncode == 0, result.stderr[-3000:]
-  assert not _lines(result.stderr), result.stderr[-3000:]
+  assert not tool_runner.nonblank_lines(result.stderr), result.stderr[-3000:]
   return result
 
 
@@ -91,7 +78,7 @@ def test_eval_localization_on_canvases_matches_the_library(tmp_path,
   result = _run("eval_localization", "--model", "digits_cam_cnn",
                 "--weights", path, "--limit", "16", "--output", str(output))
   written = json.loads(output.read_text())
-  assert json.loads(_lines(result.stdout)[-1]) == written
+  assert json.loads(tool_runner.nonblank_lines(result.stdout)[-1]) == written
   assert written["n_images"] == 16
   assert (written["model"], written["weights"], written["dataset"],
           written["split"], written["threshold"], written["top_k"]) == (
@@ -154,7 +141,7 @@ def test_eval_localization_on_imagenet_uses_the_eval_crop(tmp_path,
   common = ["--model", "resnet32_cifar", "--weights", path, "--dataset",
             "imagenet", "--data_dir", root, "--top_k", "10",
             "--batch_size", "4"]
-  found = json.loads(_lines(_run(
+  found = json.loads(tool_runner.nonblank_lines(_run(
       "eval_localization", *common, "--ground_truth",
       os.path.join(root, "bbox")).stdout)[-1])
   keys = ["top1_loc", "top10_loc", "top1_cls", "top10_cls", "gt_known_loc"]
@@ -175,7 +162,7 @@ def test_eval_localization_on_imagenet_uses_the_eval_crop(tmp_path,
   missing = tool_runner.run_tool(
       "eval_localization", *common, "--ground_truth",
       os.path.join(root, "bbox"))
-  _assert_one_paragraph_error(
+  tool_runner.assert_one_paragraph_error(
       missing, "eval_localization",
       f"--ground_truth {root}/bbox has no boxes for 1 of the 6 images to "
       f"evaluate, e.g. {root}/val/ILSVRC2012_val_00000004.JPEG")
@@ -200,7 +187,7 @@ def test_cam_draws_canvases_and_scfusion_components(tmp_path, weights):
                 weights["digits_cam_cnn_scfusion2"], "--output_dir",
                 str(output), "--canvas_indices", "0,5", "--top_k", "2",
                 "--components")
-  assert _lines(result.stdout)[-1] == (
+  assert tool_runner.nonblank_lines(result.stdout)[-1] == (
       f"digits_cam_cnn_scfusion2: 12 pictures of 2 images and index.json "
       f"written to {output}")  # 2 x (2 guesses + 4 parts)
   index = json.loads((output / "index.json").read_text())
@@ -328,7 +315,7 @@ def test_bad_flag_or_input_is_one_paragraph(tmp_path, weights, tool, flags,
   paths = dict(weights, tmp=tmp_path,
                readme=os.path.join(tool_runner.ROOT, "README.md"))
   result = tool_runner.run_tool(tool, *[f.format(**paths) for f in flags])
-  _assert_one_paragraph_error(result, tool, fragment.format(**paths))
+  tool_runner.assert_one_paragraph_error(result, tool, fragment.format(**paths))
   assert not list(tmp_path.iterdir())  # nothing written
 
 
@@ -337,7 +324,7 @@ def test_cam_keeps_a_non_empty_output_dir(tmp_path, weights):
   result = tool_runner.run_tool(
       "cam", "--model", "digits_cam_cnn", "--weights",
       weights["digits_cam_cnn"], "--output_dir", str(tmp_path))
-  _assert_one_paragraph_error(
+  tool_runner.assert_one_paragraph_error(
       result, "cam", f"--output_dir {tmp_path} exists and is not empty; "
       f"pass --overwrite to replace it")
   assert [path.name for path in tmp_path.iterdir()] == ["kept.png"]

@@ -28,19 +28,6 @@ TF_NOISE = re.compile(
     r"rendezvous|_colocate_with", re.MULTILINE)
 
 
-def _lines(text: str):
-  return [line for line in text.splitlines() if line.strip()]
-
-
-def _assert_one_paragraph_error(result, tool: str, fragment: str) -> None:
-  assert result.returncode == 2, result.stderr[-3000:]
-  assert "Traceback" not in result.stderr, result.stderr[-3000:]
-  lines = _lines(result.stderr)
-  assert len(lines) == 1, result.stderr[-3000:]  # no usage, no TF logs
-  assert lines[0].startswith(f"{tool}.py: error: "), lines[0]
-  assert fragment in lines[0], lines[0]
-
-
 @pytest.mark.parametrize("tool, flags, fragment", [
     # Before TensorFlow is imported.
     ("export", ["--model", "digits_cnn_sc", "--output", "{tmp}/out",
@@ -81,7 +68,7 @@ def test_bad_flag_or_input_is_one_paragraph(tmp_path, tool, flags, fragment):
                                                    "README.md")}
   flags = [flag.format(**paths) for flag in flags]
   result = tool_runner.run_tool(tool, *flags)
-  _assert_one_paragraph_error(result, tool, fragment.format(**paths))
+  tool_runner.assert_one_paragraph_error(result, tool, fragment.format(**paths))
   assert not list(tmp_path.iterdir())  # nothing written
 
 
@@ -93,7 +80,7 @@ def test_failed_training_leaves_no_model_dir(tmp_path):
       os.path.join(tool_runner.CONFIGS, "digits_cnn_sc.yaml"), "--model_dir",
       str(model_dir), "--params_override", "data.dataset=cifar10",
       "--data_dir", str(tmp_path / "empty"))
-  _assert_one_paragraph_error(result, "train_classifier",
+  tool_runner.assert_one_paragraph_error(result, "train_classifier",
                               f"no CIFAR data in {tmp_path / 'empty'}")
   assert not model_dir.exists()
 
@@ -106,7 +93,7 @@ def test_quiet_run_verbose_eval_and_rerun_into_the_same_model_dir(tmp_path):
       str(model_dir), "--params_override", "training.epochs=1",
       "--data_dir", str(tmp_path), "--verbose", "0")
   assert trained.returncode == 0, trained.stderr[-3000:]
-  assert _lines(trained.stderr) == [
+  assert tool_runner.nonblank_lines(trained.stderr) == [
       "train_classifier.py: warning: --data_dir is ignored: digits needs no "
       "files"]
   assert (model_dir / "weights.h5").is_file()
@@ -129,7 +116,7 @@ def test_quiet_run_verbose_eval_and_rerun_into_the_same_model_dir(tmp_path):
            "--model_dir", str(model_dir), "--params_override",
            "training.epochs=1,data.batch_size=256", "--verbose", "0"]
   refused = tool_runner.run_tool("train_classifier", *other)
-  _assert_one_paragraph_error(
+  tool_runner.assert_one_paragraph_error(
       refused, "train_classifier",
       f"model_dir {model_dir} holds a finished training run of "
       f"digits_cnn_sc (top-1 {top1:.4f} on digits test), which this run "
@@ -149,7 +136,7 @@ def test_export_says_which_flags_it_ignores(tmp_path):
       "export", "--model", "digits_cnn_sc", "--output", str(tmp_path),
       "--formats", "keras", "--batch_size", "4")
   assert result.returncode == 2, result.stderr[-3000:]
-  assert _lines(result.stderr) == [
+  assert tool_runner.nonblank_lines(result.stderr) == [
       "export.py: warning: --batch_size is ignored: it applies to the "
       "SavedModel, and --formats has no saved_model",
       f"export.py: error: --output {tmp_path} exists and is not empty; pass "

@@ -48,6 +48,24 @@ def run_tool(tool: str, *flags: str, env: Optional[Dict[str, str]] = None,
       timeout=timeout, check=False)
 
 
+def nonblank_lines(text: str) -> List[str]:
+  """The lines of `text` that are not blank."""
+  return [line for line in text.splitlines() if line.strip()]
+
+
+def assert_one_paragraph_error(result: subprocess.CompletedProcess,
+                               tool: str, fragment: str) -> None:
+  """A refusal as tools/_cli.py prints it: exit status 2 and one line
+  `<tool>.py: error: ...` containing `fragment` (no traceback, no usage,
+  no TensorFlow logs)."""
+  assert result.returncode == 2, result.stderr[-3000:]
+  assert "Traceback" not in result.stderr, result.stderr[-3000:]
+  lines = nonblank_lines(result.stderr)
+  assert len(lines) == 1, result.stderr[-3000:]
+  assert lines[0].startswith(f"{tool}.py: error: "), lines[0]
+  assert fragment in lines[0], lines[0]
+
+
 def train_command(model_dir, config: str = "digits_cnn_sc.yaml",
                   overrides: str = "", *flags: str) -> List[str]:
   command = [PYTHON, TRAIN, "--config",

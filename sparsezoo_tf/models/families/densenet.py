@@ -269,7 +269,7 @@ _densenet40_cifar_model = _architecture_model("densenet40_cifar")
 
 
 def _create_densenet(name: str, architecture: str, scheme: str = "dense",
-                     **kwargs) -> keras.Model:
+                     /, **kwargs) -> keras.Model:
   return densenet(architecture=architecture, scheme=scheme, name=name,
                   **kwargs)
 

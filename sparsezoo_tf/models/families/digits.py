@@ -8,8 +8,8 @@ followed by BN and ReLU, global average pooling and one dense layer. The
 dense model `digits_cnn` is built by the same code.
 
 The `digits_cam_cnn*` models are the same network for the 64x64 digits
-canvases (`sparsezoo_tf.data.digits_canvas`), with a stride-2 stem: their
-last maps are 16x16, their head GAP + dense, so they localize digits with
+canvases (`sparsezoo_tf.data.digits_canvas`), with a stride-2 stem and a
+stride-1 second stage: their last maps are 32x32, their head GAP + dense, so they localize digits with
 class activation maps (`sparsezoo_tf.localization`, paper 003 section 4.2).
 """
 
@@ -92,7 +92,7 @@ _digits_model = functools.partial(
     input_shape=INPUT_SHAPE, classes=10, preprocessing="digits")
 
 
-def _create_digits_cnn(name: str, scheme: str = "dense",
+def _create_digits_cnn(name: str, scheme: str = "dense", /,
                        **kwargs) -> keras.Model:
   return build_digits_cnn(scheme=scheme, name=name, **kwargs)
 
@@ -173,7 +173,7 @@ _canvas_model = functools.partial(
     input_shape=CANVAS_SHAPE, classes=10, preprocessing="digits_canvas")
 
 
-def _create_digits_cam_cnn(name: str, scheme: str = "dense",
+def _create_digits_cam_cnn(name: str, scheme: str = "dense", /,
                            **kwargs) -> keras.Model:
   return build_digits_cnn(scheme=scheme, name=name, stem_strides=2,
                           stage_strides=1, default_input_shape=CANVAS_SHAPE,
@@ -184,7 +184,8 @@ def _create_digits_cam_cnn(name: str, scheme: str = "dense",
 def digits_cam_cnn(weights: Optional[str] = None, **kwargs) -> keras.Model:
   """Small dense CNN for 64x64 digits canvases, GAP + dense head (CAM).
 
-  Other arguments as `build_digits_cnn` (without `scheme`, `stem_strides`).
+  Other arguments as `build_digits_cnn` (without `scheme`, `stem_strides`,
+  `stage_strides`, `default_input_shape`).
   """
   return _create_digits_cam_cnn("digits_cam_cnn", weights=weights, **kwargs)
 
@@ -195,7 +196,8 @@ def digits_cam_cnn_scfusion2(weights: Optional[str] = None,
   """Small CNN with scFusion-2 modules for 64x64 digits canvases, GAP +
   dense head (CAM; paper 003's scFusion-alpha-GAP localization models).
 
-  Other arguments as `build_digits_cnn` (without `scheme`, `stem_strides`).
+  Other arguments as `build_digits_cnn` (without `scheme`, `stem_strides`,
+  `stage_strides`, `default_input_shape`).
   """
   return _create_digits_cam_cnn("digits_cam_cnn_scfusion2", "scfusion2",
                                 weights=weights, **kwargs)

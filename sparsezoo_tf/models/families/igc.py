@@ -320,7 +320,7 @@ _cifar100_model = functools.partial(
 
 
 def _create_igc(name: str, spec: IGCNetSpec, scheme: Optional[str] = None,
-                **kwargs) -> keras.Model:
+                /, **kwargs) -> keras.Model:
   return igc_net(spec, scheme=scheme, name=name, **kwargs)
 
 

@@ -166,7 +166,7 @@ _imagenet_model = functools.partial(
     input_shape=IMAGENET_SHAPE, classes=1000, preprocessing="imagenet")
 
 
-def _create_resnet(name: str, depth: int, scheme: str = "dense",
+def _create_resnet(name: str, depth: int, scheme: str = "dense", /,
                    **kwargs) -> keras.Model:
   return resnet_imagenet(depth, scheme=scheme, name=name, **kwargs)
 

@@ -215,12 +215,12 @@ _tiny_model = functools.partial(
 
 
 def _create_resnet_cifar(name: str, depth: int, scheme: str = "dense",
-                         **kwargs) -> keras.Model:
+                         /, **kwargs) -> keras.Model:
   return resnet_cifar(depth, scheme=scheme, name=name, **kwargs)
 
 
 def _create_resnet18_small(name: str, dataset: str, scheme: str = "dense",
-                           **kwargs) -> keras.Model:
+                           /, **kwargs) -> keras.Model:
   return resnet18_small(dataset, scheme=scheme, name=name, **kwargs)
 
 

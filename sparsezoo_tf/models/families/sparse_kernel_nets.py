@@ -311,7 +311,7 @@ _imagenet_model = functools.partial(
 
 
 def _create_skn(name: str, design: str, bottleneck_ratio: Ratio = None,
-                **kwargs) -> keras.Model:
+                /, **kwargs) -> keras.Model:
   return sparse_kernel_net(design, bottleneck_ratio=bottleneck_ratio,
                            name=name, **kwargs)
 
@@ -430,7 +430,7 @@ def skn_pw_dw_pw_w400(weights: Optional[str] = None, width: int = 400,
 
   Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
   """
-  return _create_skn("skn_pw_dw_pw_w400", "pw+dw+pw", bottleneck_ratio=4,
+  return _create_skn("skn_pw_dw_pw_w400", "pw+dw+pw", 4,
                      weights=weights, width=width, blocks=blocks, **kwargs)
 
 
@@ -456,7 +456,7 @@ def skn_pwgconv4_dw_pwgconv4_w560(weights: Optional[str] = None,
   Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
   """
   return _create_skn("skn_pwgconv4_dw_pwgconv4_w560", "pwgconv4+dw+pwgconv4",
-                     bottleneck_ratio=4, weights=weights, width=width,
+                     4, weights=weights, width=width,
                      blocks=blocks, **kwargs)
 
 
@@ -507,7 +507,7 @@ def skn_pwgconv100_dw_pwgconv2_w700(weights: Optional[str] = None,
   Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
   """
   return _create_skn("skn_pwgconv100_dw_pwgconv2_w700",
-                     "pwgconv100+dw+pwgconv2", bottleneck_ratio=3.5,
+                     "pwgconv100+dw+pwgconv2", 3.5,
                      weights=weights, width=width, blocks=blocks, **kwargs)
 
 
@@ -531,7 +531,7 @@ def skn_pw_conv_pw_w192(weights: Optional[str] = None, width: int = 192,
 
   Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
   """
-  return _create_skn("skn_pw_conv_pw_w192", "pw+conv+pw", bottleneck_ratio=4,
+  return _create_skn("skn_pw_conv_pw_w192", "pw+conv+pw", 4,
                      weights=weights, width=width, blocks=blocks, **kwargs)
 
 
@@ -556,7 +556,7 @@ def skn_pw_gconv16_pw_w192(weights: Optional[str] = None, width: int = 192,
   Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
   """
   return _create_skn("skn_pw_gconv16_pw_w192", "pw+gconv16+pw",
-                     bottleneck_ratio=2, weights=weights, width=width,
+                     2, weights=weights, width=width,
                      blocks=blocks, **kwargs)
 
 
@@ -569,7 +569,7 @@ def skn98_pw_gconv1_pw_w128(weights: Optional[str] = None, width: int = 128,
   Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
   """
   return _create_skn("skn98_pw_gconv1_pw_w128", "pw+gconv1+pw",
-                     bottleneck_ratio=4, weights=weights, width=width,
+                     4, weights=weights, width=width,
                      blocks=blocks, **kwargs)
 
 
@@ -594,7 +594,7 @@ def skn98_pw_gconv32_pw_w256(weights: Optional[str] = None, width: int = 256,
   Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
   """
   return _create_skn("skn98_pw_gconv32_pw_w256", "pw+gconv32+pw",
-                     bottleneck_ratio=4, weights=weights, width=width,
+                     4, weights=weights, width=width,
                      blocks=blocks, **kwargs)
 
 
@@ -619,7 +619,7 @@ def skn194_pw_gconv1_pw_w128(weights: Optional[str] = None, width: int = 128,
   Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
   """
   return _create_skn("skn194_pw_gconv1_pw_w128", "pw+gconv1+pw",
-                     bottleneck_ratio=4, weights=weights, width=width,
+                     4, weights=weights, width=width,
                      blocks=blocks, **kwargs)
 
 
@@ -644,7 +644,7 @@ def skn98_pw_gconv1_pw_w200(weights: Optional[str] = None, width: int = 200,
   Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
   """
   return _create_skn("skn98_pw_gconv1_pw_w200", "pw+gconv1+pw",
-                     bottleneck_ratio=4, weights=weights, width=width,
+                     4, weights=weights, width=width,
                      blocks=blocks, **kwargs)
 
 
@@ -669,7 +669,7 @@ def skn98_pw_gconv2_pw_w256(weights: Optional[str] = None, width: int = 256,
   Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
   """
   return _create_skn("skn98_pw_gconv2_pw_w256", "pw+gconv2+pw",
-                     bottleneck_ratio=4, weights=weights, width=width,
+                     4, weights=weights, width=width,
                      blocks=blocks, **kwargs)
 
 
@@ -682,7 +682,7 @@ def skn98_pw_gconv64_pw_w512(weights: Optional[str] = None, width: int = 512,
   Other arguments as `sparse_kernel_net` (without `design`, `bottleneck_ratio`).
   """
   return _create_skn("skn98_pw_gconv64_pw_w512", "pw+gconv64+pw",
-                     bottleneck_ratio=4, weights=weights, width=width,
+                     4, weights=weights, width=width,
                      blocks=blocks, **kwargs)
 
 

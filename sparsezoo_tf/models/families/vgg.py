@@ -214,7 +214,7 @@ _tiny_model = _variant_model("tiny")
 
 
 def _create_vgg(name: str, scheme: str = "dense", variant: str = "imagenet",
-                gap: bool = False, **kwargs) -> keras.Model:
+                gap: bool = False, /, **kwargs) -> keras.Model:
   return vgg16_net(scheme=scheme, variant=variant, gap=gap, name=name,
                    **kwargs)
 
