@@ -28,14 +28,13 @@ def write_markdown_section(path: str, key: str, text: str) -> None:
   os.replace(temporary, path)
 
 
-def write_json(path: str, data, indent: int = 1,
-               sort_keys: bool = False) -> None:
+def write_json(path: str, data) -> None:
   """Writes `data` as JSON to `path` through a temporary file and a rename
   (a failed write leaves `path` as it was and no temporary file)."""
   temporary = f"{path}.tmp-{os.getpid()}"
   try:
     with open(temporary, "w") as stream:
-      json.dump(data, stream, indent=indent, sort_keys=sort_keys)
+      json.dump(data, stream, indent=1)
       stream.write("\n")
     os.replace(temporary, path)
   except BaseException:

@@ -348,8 +348,9 @@ def main(argv):
         f"{result['gt_known_loc']:.4f} ({result['n_images']} images, "
         f"threshold {FLAGS.threshold:g})")
   if FLAGS.output:
-    from sparsezoo_tf import reports  # pylint: disable=g-import-not-at-top
-    reports.write_json(FLAGS.output, result, indent=2, sort_keys=True)
+    # pylint: disable-next=g-import-not-at-top
+    from sparsezoo_tf.training import runs
+    runs.write_json(FLAGS.output, result)
   print(json.dumps(result, sort_keys=True))
 
 
