@@ -7,6 +7,7 @@ Subpackages:
   layers: one Keras layer per scheme.
   analysis: parameter / FLOP counts, information field, design space.
   models: the model zoo and its weights.
+  conversion: `sparsify`, a user's tf_keras model with a scheme's layers.
   data, training, evaluation: dataset pipelines, recipes and the trainer.
   benchmarks: speed measurements and the tables they write.
 
@@ -23,6 +24,7 @@ from sparsezoo_tf import keras_compat as _keras_compat
 from sparsezoo_tf.ops import loader as _loader
 from sparsezoo_tf import layers  # noqa: F401  (registers the layers)
 from sparsezoo_tf import models  # noqa: F401  (registers the zoo)
+from sparsezoo_tf.conversion import sparsify  # noqa: F401
 
 _loader.load_library()
 _keras_compat.register_keras3_stubs()

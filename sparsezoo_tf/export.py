@@ -1,4 +1,4 @@
-"""Exporting models for serving: a SavedModel and a `.keras` file.
+"""Exporting models for serving: a SavedModel, a `.keras` file and TFLite.
 
     from sparsezoo_tf import export, models
     model = models.create_model("digits_cnn_sc", weights="digits")
@@ -38,6 +38,22 @@ records its SHA-256 (the `sha256sum` format, as the trainer writes for
 weights.h5; see `sparsezoo_tf.models.weights`), which `load_checkpoint`
 verifies.
 
+TFLite files (formats "tflite" and "tflite_int8", not written by default)
+come from `sparsezoo_tf.tflite`: `model.tflite` (float32) and
+`model_int8.tflite` (post-training full-integer quantization, calibrated on
+`representative_data`, a `tflite.RepresentativeData`; float32 input and
+output unless `int8_io="int8"`), each with its `.sha256` record. Both are
+traced on the pure-TF path whatever `implementation` says, use builtin
+TFLite ops only, and are checked with the TFLite interpreter: the float
+file must match the model within `tflite.FLOAT_TOLERANCE` (1e-4 of each
+output's largest magnitude), the int8 file must agree with the model's
+top-1 class on at least `INT8_MIN_AGREEMENT` of the evaluation images.
+`export.json` records, for each, its size in bytes, SHA-256, the ops it
+uses, its quantization and input / output types, and the parity measured
+(on the representative dataset's evaluation split when there is one, else
+on the random verification batch); it also records the model's parameters
+and their float32 size (`float32_bytes`, 4 bytes a parameter).
+
 Exports are atomic: everything is written into a temporary sibling of the
 output directory, checked (with `verify=True`, each artifact is reloaded
 and must reproduce the outputs of the model it was written from), then
@@ -45,6 +61,7 @@ renamed into place; a failed export leaves nothing at the output path. An
 existing non-empty output is refused unless `overwrite=True`.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -61,10 +78,19 @@ import sparsezoo_tf
 from sparsezoo_tf import keras_compat
 from sparsezoo_tf import ops
 from sparsezoo_tf.models import weights as weights_lib
+from sparsezoo_tf.optimization import pruning
+from sparsezoo_tf.training import classifier
+from sparsezoo_tf.training import runs
 
-FORMATS = ("saved_model", "keras")
+FORMATS = ("saved_model", "keras", "tflite", "tflite_int8")
+# What `export_model` writes unless told otherwise.
+DEFAULT_FORMATS = ("saved_model", "keras")
+TFLITE_FORMATS = ("tflite", "tflite_int8")
 SAVED_MODEL_DIR = "saved_model"
 KERAS_FILE = "model.keras"
+TFLITE_FILES = {"tflite": "model.tflite", "tflite_int8": "model_int8.tflite"}
+# The least top-1 agreement of a verified int8 file with its model.
+INT8_MIN_AGREEMENT = 0.9
 METADATA_FILE = "export.json"
 SIGNATURE_KEY = "serving_default"
 INPUT_NAME = "images"
@@ -243,8 +269,8 @@ def serving_model(model: keras.Model, implementation: str) -> keras.Model:
   its config with the same weights.
 
   Raises:
-    ValueError: the model's layers need another path and the model cannot
-      be rebuilt from its config (a subclassed model).
+    ValueError: the model's layers need another path and the model is
+      quantization-aware (see `layers_on_path`).
   """
   try:
     config = model.get_config()
@@ -253,10 +279,56 @@ def serving_model(model: keras.Model, implementation: str) -> keras.Model:
   changed = _set_implementation(config, implementation)
   if changed == config:
     return model
+  if is_quantize_aware(model):
+    raise ValueError(
+        f"{model.name} is quantization-aware and its sparse layers are not "
+        f"on the {implementation!r} path: it cannot be rebuilt on it (TF-MOT's "
+        f"QuantizeLayer rebuilt from its config has other variables). Build "
+        f"the float model with implementation={implementation!r} before "
+        f"quantizing it, or trace it in place with layers_on_path (what the "
+        f"TFLite formats do)")
   copy = model.__class__.from_config(changed)
   for layer in copy.layers:
     layer.set_weights(model.get_layer(layer.name).get_weights())
   return copy
+
+
+# TF-MOT's layers of a quantization-aware model.
+_QUANTIZE_LAYERS = ("QuantizeWrapper", "QuantizeWrapperV2", "QuantizeLayer",
+                    "QuantizeAnnotate")
+
+
+def is_quantize_aware(model: keras.Model) -> bool:
+  """Whether `model` has TF-MOT quantization layers (a QAT model, from
+  `tfmot.quantization.keras.quantize_model`)."""
+  return any(type(layer).__name__ in _QUANTIZE_LAYERS
+             for layer in getattr(model, "layers", ()))
+
+
+@contextlib.contextmanager
+def layers_on_path(model: keras.Model, implementation: str):
+  """Sets every sparse layer of `model` (nested in blocks and TF-MOT
+  wrappers included) to `implementation` while the context lasts, then
+  restores their settings: the model traced on that path, with its own
+  variables (what TFLite conversion uses; `serving_model` rebuilds a copy
+  instead, which a quantization-aware model does not survive: TF-MOT's
+  QuantizeLayer rebuilt from its config has other variables)."""
+  if implementation not in ops.IMPLEMENTATIONS:
+    raise ValueError(f"implementation must be one of {ops.IMPLEMENTATIONS}, "
+                     f"got {implementation!r}")
+  changed = []
+  # pylint: disable-next=protected-access
+  for layer in model._flatten_layers(include_self=True, recursive=True):
+    value = getattr(layer, "implementation", None)
+    if (isinstance(value, str) and value in ops.IMPLEMENTATIONS and
+        value != implementation):
+      changed.append((layer, value))
+      layer.implementation = implementation
+  try:
+    yield model
+  finally:
+    for layer, value in changed:
+      layer.implementation = value
 
 
 def serving_module(model: keras.Model,
@@ -415,19 +487,100 @@ def _as_numpy(outputs) -> Dict[str, np.ndarray]:
   return {"output_0": np.asarray(outputs)}
 
 
+def _write_file(path: str, content: bytes) -> None:
+  with open(path, "wb") as stream:
+    stream.write(content)
+  with open(path + weights_lib.RECORD_SUFFIX, "w") as stream:
+    stream.write(weights_lib.sha256_record(path))
+
+
+def _write_tflite(model: keras.Model, directory: str, formats: List[str],
+                  batch_size: Optional[int], verify: bool,
+                  representative_data, int8_io: str,
+                  random_images: Optional[np.ndarray],
+                  info: Dict[str, Any]) -> None:
+  """Writes, checks and describes the TFLite files of `formats`."""
+  from sparsezoo_tf import tflite  # pylint: disable=g-import-not-at-top
+  data = representative_data
+  if verify:
+    if data is not None:
+      images, labels = tflite.evaluation_set(data, model)
+      if not _labels_fit(model, data.dataset):
+        labels = None
+      where = f"{data.dataset} {data.eval_split}"
+    else:
+      images, labels, where = random_images, None, "random normal"
+    expected = tflite.keras_outputs(model, images)
+  calibration = None
+  for name in (name for name in TFLITE_FORMATS if name in formats):
+    quantization = "float32" if name == "tflite" else "int8"
+    if (quantization == "int8" and data is not None and calibration is None
+        and not is_quantize_aware(model)):
+      calibration = tflite.calibration_images(data, model)
+    content = tflite.convert(
+        model, quantization, calibration if quantization == "int8" else None,
+        io_dtype=int8_io if quantization == "int8" else "float32",
+        batch_size=batch_size)
+    path = os.path.join(directory, TFLITE_FILES[name])
+    _write_file(path, content)
+    entry = {
+        "file": TFLITE_FILES[name],
+        "bytes": len(content),
+        "sha256": weights_lib.file_sha256(path),
+        "quantization": quantization,
+        "ops": tflite.tflite_ops(content),
+        "builtin_ops_only": not tflite.non_builtin_ops(content),
+        "io": tflite.io_details(content),
+        "implementation": "reference",
+        "parity": None,
+    }
+    if quantization == "int8":
+      entry["quantize_aware"] = is_quantize_aware(model)
+      entry["representative_data"] = (
+          dict(data.describe(), examples_used=len(calibration))
+          if calibration is not None else None)
+    if verify:
+      parity = tflite.compare(model, content, images, labels, expected)
+      entry["parity"] = dict(parity.as_dict(), data=where)
+      if (quantization == "float32" and
+          parity.max_relative_error > tflite.FLOAT_TOLERANCE):
+        raise RuntimeError(
+            f"export check failed: {TFLITE_FILES[name]} differs from the "
+            f"model by {parity.max_relative_error:.3g} of the outputs' "
+            f"scale (tolerance {tflite.FLOAT_TOLERANCE})")
+      if (quantization == "int8" and parity.top1_agreement is not None and
+          parity.top1_agreement < INT8_MIN_AGREEMENT):
+        raise RuntimeError(
+            f"export check failed: {TFLITE_FILES[name]} agrees with the "
+            f"model's top-1 class on {parity.top1_agreement:.3f} of {where} "
+            f"({parity.examples} images), under {INT8_MIN_AGREEMENT}")
+    info[name] = entry
+
+
+def _labels_fit(model: keras.Model, dataset: str) -> bool:
+  """Whether the model's output classes are the dataset's labels."""
+  from sparsezoo_tf import data  # pylint: disable=g-import-not-at-top
+  outputs = getattr(model, "outputs", None) or []
+  return (len(outputs) == 1 and outputs[0].shape.rank == 2 and
+          outputs[0].shape[-1] == data.dataset_info(dataset).num_classes)
+
+
 def _write(model: keras.Model, directory: str, formats: List[str],
            batch_size: Optional[int], verify: bool, implementation: str,
-           metadata: Dict[str, Any]) -> None:
+           metadata: Dict[str, Any], representative_data=None,
+           int8_io: str = "float32") -> None:
   """Writes the artifacts into `directory` (the temporary one)."""
   spec = _input_spec(model, batch_size)
-  if verify:
-    images = _verify_input(spec)
+  images = _verify_input(spec) if verify else None
   info = dict(metadata)
+  params = int(model.count_params())
   info.update({
       "model": model.name,
       "formats": formats,
       "input": {"name": INPUT_NAME, "dtype": "float32",
                 "shape": list(spec.shape.as_list())},
+      "params": params,
+      "float32_bytes": 4 * params,
       "tensorflow": tf.version.VERSION,
       "sparsezoo_tf": sparsezoo_tf.__version__,
   })
@@ -469,6 +622,9 @@ def _write(model: keras.Model, directory: str, formats: List[str],
     with open(path + weights_lib.RECORD_SUFFIX, "w") as stream:
       stream.write(weights_lib.sha256_record(path))
     info["keras"] = {"file": KERAS_FILE, "requires": REQUIRES}
+  if any(name in TFLITE_FORMATS for name in formats):
+    _write_tflite(model, directory, formats, batch_size, verify,
+                  representative_data, int8_io, images, info)
   with open(os.path.join(directory, METADATA_FILE), "w") as stream:
     json.dump(info, stream, indent=2, sort_keys=True, default=str)
     stream.write("\n")
@@ -498,13 +654,14 @@ def _move_into_place(temporary: str, output_dir: str) -> None:
 
 def export_model(model: keras.Model,
                  output_dir: str,
-                 formats: Union[str, Sequence[str]] = FORMATS,
+                 formats: Union[str, Sequence[str]] = DEFAULT_FORMATS,
                  batch_size: Optional[int] = None,
                  overwrite: bool = False,
                  verify: bool = True,
                  metadata: Optional[Mapping[str, Any]] = None,
-                 implementation: str = DEFAULT_IMPLEMENTATION
-                ) -> Dict[str, str]:
+                 implementation: str = DEFAULT_IMPLEMENTATION,
+                 representative_data=None,
+                 int8_io: str = "float32") -> Dict[str, str]:
   """Writes `model` for serving into `output_dir`, atomically.
 
   Args:
@@ -512,10 +669,12 @@ def export_model(model: keras.Model,
       `sparsezoo_tf.models.create_model`).
     output_dir: the directory to create; an existing empty directory is
       replaced, a non-empty one only with `overwrite`.
-    formats: "saved_model" (`saved_model/`, a `serving_default` signature,
-      see the module docstring for who can load it) and / or "keras"
-      (`model.keras` and its SHA-256 record `model.keras.sha256`); a list
-      or a comma-separated string.
+    formats: among "saved_model" (`saved_model/`, a `serving_default`
+      signature, see the module docstring for who can load it), "keras"
+      (`model.keras` and its SHA-256 record `model.keras.sha256`),
+      "tflite" (`model.tflite`, float32) and "tflite_int8"
+      (`model_int8.tflite`, int8); a list or a comma-separated string.
+      Default: saved_model and keras.
     batch_size: the batch dimension of the serving signature; None keeps
       it dynamic.
     overwrite: replace a non-empty `output_dir`.
@@ -525,23 +684,37 @@ def export_model(model: keras.Model,
     implementation: the path of the sparse layers in the SavedModel:
       "reference" (builtin TensorFlow ops: it runs anywhere) or "op" (the
       custom op: loading needs `import sparsezoo_tf`). The `.keras` file
-      keeps the layers' own setting.
+      keeps the layers' own setting; TFLite files always take the
+      reference path.
+    representative_data: a `sparsezoo_tf.tflite.RepresentativeData`: the
+      images that calibrate "tflite_int8" (needed for it, unless the model
+      is quantization-aware) and on which the TFLite files' parity (and
+      accuracy) is measured; without it, float parity is measured on the
+      random verification batch.
+    int8_io: the dtype of the int8 file's input and output, "float32" (the
+      same preprocessed images as the model) or "int8".
 
   Returns:
-    {"saved_model": dir, "keras": file, "metadata": file}, the formats
-    written and the metadata file, as paths under `output_dir`.
+    {"saved_model": dir, "keras": file, "tflite": file, "tflite_int8":
+    file, "metadata": file}, the formats written and the metadata file, as
+    paths under `output_dir`.
 
   Raises:
     ValueError: unknown formats or implementation ("auto" included), a
-      model without exactly one input, a bad batch size.
+      model without exactly one input, a bad batch size, "tflite_int8"
+      without representative data, a bad int8_io.
     FileExistsError: `output_dir` is a file, or a non-empty directory
       without `overwrite`.
     RuntimeError: with `verify`, a reloaded artifact that computes
-      something else; implementation="op" without a usable op library.
+      something else (a TFLite file out of tolerance, see the module
+      docstring); implementation="op" without a usable op library.
   """
   formats = parse_formats(formats)
   check_implementation(implementation)
+  # A model still wrapped for pruning is exported as the pruned model.
+  model = pruning.strip(model)
   _input_spec(model, batch_size)
+  check_tflite_arguments(model, formats, representative_data, int8_io)
   output_dir = os.path.abspath(os.fspath(output_dir))
   _check_output_dir(output_dir, overwrite)
   parent, base = os.path.split(output_dir)
@@ -552,7 +725,7 @@ def export_model(model: keras.Model,
     os.umask(umask)
     os.chmod(temporary, 0o777 & ~umask)  # mkdtemp makes it private
     _write(model, temporary, formats, batch_size, verify, implementation,
-           metadata or {})
+           metadata or {}, representative_data, int8_io)
     _check_output_dir(output_dir, overwrite)
     _move_into_place(temporary, output_dir)
   except BaseException:
@@ -563,7 +736,65 @@ def export_model(model: keras.Model,
     paths["saved_model"] = os.path.join(output_dir, SAVED_MODEL_DIR)
   if "keras" in formats:
     paths["keras"] = os.path.join(output_dir, KERAS_FILE)
+  for name in TFLITE_FORMATS:
+    if name in formats:
+      paths[name] = os.path.join(output_dir, TFLITE_FILES[name])
   return paths
+
+
+def _quantization_aware_run(name: str, checkpoint: Optional[str],
+                            kwargs: Mapping[str, Any]
+                            ) -> Optional[keras.Model]:
+  """The trained model of a quantization-aware training run when
+  `checkpoint` is the folder of one (its weights are the quantized
+  model's, which `training.build_model` rebuilds from the run's recipe);
+  None for anything else.
+
+  Raises:
+    ValueError: the run trained another model, or model kwargs are given
+      (the run's recipe has them).
+  """
+  if not checkpoint or not os.path.isfile(
+      os.path.join(checkpoint, runs.METRICS)):
+    return None
+  recipe = runs.run_recipe(checkpoint)
+  if not recipe.training.quantization_aware:
+    return None
+  if recipe.model.name != name:
+    raise ValueError(f"{checkpoint} is a run of {recipe.model.name}, not "
+                     f"{name}")
+  if kwargs:
+    raise ValueError(f"{checkpoint} is a quantization-aware run: its model "
+                     f"is built from the run's recipe, without model kwargs "
+                     f"(got {sorted(kwargs)})")
+  return classifier.build_model(recipe, weights=runs.run_weights(checkpoint))
+
+
+def check_tflite_arguments(model: Optional[keras.Model], formats: List[str],
+                           representative_data, int8_io: str) -> None:
+  """Refuses TFLite arguments that cannot work, before anything is built
+  or written (`model` None: not known yet).
+
+  Raises:
+    ValueError: "tflite_int8" without representative data (for a model
+      that is not quantization-aware), representative data of another
+      type, an unknown int8_io.
+  """
+  from sparsezoo_tf import tflite  # pylint: disable=g-import-not-at-top
+  if int8_io not in tflite.IO_DTYPES:
+    raise ValueError(f"int8_io must be one of {tflite.IO_DTYPES}, got "
+                     f"{int8_io!r}")
+  if (representative_data is not None and
+      not isinstance(representative_data, tflite.RepresentativeData)):
+    raise ValueError(f"representative_data must be a tflite."
+                     f"RepresentativeData, got {representative_data!r}")
+  if ("tflite_int8" in formats and representative_data is None and
+      not (model is not None and is_quantize_aware(model))):
+    raise ValueError(
+        "format tflite_int8 needs representative data to calibrate the int8 "
+        "ranges: pass representative_data=tflite.RepresentativeData("
+        "'<dataset>', data_dir=...) (tools/export.py: --dataset and "
+        "--data_dir); random data is never used for it")
 
 
 def export_zoo_model(name: str,
@@ -572,10 +803,15 @@ def export_zoo_model(name: str,
                      checkpoint: Optional[str] = None,
                      model_kwargs: Optional[Mapping[str, Any]] = None,
                      implementation: str = DEFAULT_IMPLEMENTATION,
-                     formats: Union[str, Sequence[str]] = FORMATS,
+                     formats: Union[str, Sequence[str]] = DEFAULT_FORMATS,
                      batch_size: Optional[int] = None,
                      overwrite: bool = False,
-                     verify: bool = True) -> Dict[str, str]:
+                     verify: bool = True,
+                     dataset: Optional[str] = None,
+                     data_dir: str = "",
+                     calibration_examples: Optional[int] = None,
+                     evaluation_examples: Optional[int] = None,
+                     int8_io: str = "float32") -> Dict[str, str]:
   """Builds the zoo model `name`, loads its weights and exports it.
 
   Args:
@@ -590,14 +826,23 @@ def export_zoo_model(name: str,
     implementation: the SavedModel's path, as `export_model`: "reference"
       (portable, the default) or "op". The model is built with the zoo's
       default ("auto"), which the `.keras` file keeps.
+    dataset, data_dir, calibration_examples, evaluation_examples: the
+      TFLite formats' representative data (`tflite.RepresentativeData`;
+      None: its defaults). `dataset` defaults to the registered weights'
+      dataset, else the model's (`ModelInfo.dataset`); the embedded digits
+      datasets need no `data_dir`. A dataset whose files are not given
+      (no `data_dir`) is an error for "tflite_int8"; for "tflite" alone,
+      float parity is then measured on random data.
+    int8_io: as `export_model`.
 
   Returns:
     The paths `export_model` returns.
 
   Raises:
-    ValueError: unknown model, formats or implementation; both weights and
-      checkpoint; model_kwargs repeating an argument of this function;
-      weights that do not match their SHA-256 record or do not fit.
+    ValueError: unknown model, formats, implementation or dataset; both
+      weights and checkpoint; model_kwargs repeating an argument of this
+      function; weights that do not match their SHA-256 record or do not
+      fit; "tflite_int8" without usable representative data.
     RuntimeError: as `export_model`.
     FileExistsError, FileNotFoundError: as `export_model` and
       `load_checkpoint`.
@@ -617,8 +862,18 @@ def export_zoo_model(name: str,
                      f"pass them in model_kwargs")
   _check_output_dir(os.path.abspath(os.fspath(output_dir)), overwrite)
   models.model_info(name)  # unknown names fail before anything is built
-  model = models.create_model(name, weights=weights, **kwargs)
-  loaded = load_checkpoint(model, checkpoint) if checkpoint else None
+  representative_data = None
+  if any(fmt in TFLITE_FORMATS for fmt in formats):
+    representative_data = zoo_representative_data(
+        name, weights, dataset, data_dir, calibration_examples,
+        evaluation_examples, required="tflite_int8" in formats)
+  check_tflite_arguments(None, formats, representative_data, int8_io)
+  model = _quantization_aware_run(name, checkpoint, kwargs)
+  if model is not None:
+    loaded = runs.run_weights(checkpoint)
+  else:
+    model = models.create_model(name, weights=weights, **kwargs)
+    loaded = load_checkpoint(model, checkpoint) if checkpoint else None
   metadata = {
       "registered_model": name,
       "weights": weights,
@@ -627,7 +882,52 @@ def export_zoo_model(name: str,
   }
   return export_model(model, output_dir, formats, batch_size=batch_size,
                       overwrite=overwrite, verify=verify, metadata=metadata,
-                      implementation=implementation)
+                      implementation=implementation,
+                      representative_data=representative_data,
+                      int8_io=int8_io)
+
+
+def zoo_representative_data(name: str,
+                            weights: Optional[str] = None,
+                            dataset: Optional[str] = None,
+                            data_dir: str = "",
+                            calibration_examples: Optional[int] = None,
+                            evaluation_examples: Optional[int] = None,
+                            required: bool = True):
+  """The `tflite.RepresentativeData` of zoo model `name`: `dataset`, else
+  the dataset of its registered `weights`, else its `ModelInfo.dataset`.
+
+  Returns:
+    The representative data, or None when the dataset needs a `data_dir`
+    that is not given and `required` is False.
+
+  Raises:
+    ValueError: an unknown dataset; with `required`, a dataset whose files
+      are not given.
+  """
+  # pylint: disable=g-import-not-at-top
+  from sparsezoo_tf import data
+  from sparsezoo_tf import models
+  from sparsezoo_tf import tflite
+  if dataset is None:
+    entries = {entry.name: entry for entry in models.list_weights(name)}
+    entry = entries.get(weights) if weights is not None else None
+    dataset = entry.dataset if entry else models.model_info(name).dataset
+  info = data.dataset_info(dataset)
+  if info.uses_data_dir and not data_dir:
+    if not required:
+      return None
+    raise ValueError(
+        f"format tflite_int8 of {name} needs representative data: its "
+        f"dataset {dataset!r} is read from files, give their folder "
+        f"(data_dir, --data_dir), or another dataset (--dataset); random "
+        f"data is never used to calibrate")
+  kwargs = {}
+  if calibration_examples is not None:
+    kwargs["calibration_examples"] = calibration_examples
+  if evaluation_examples is not None:
+    kwargs["evaluation_examples"] = evaluation_examples
+  return tflite.RepresentativeData(dataset, data_dir, **kwargs)
 
 
 def loading_instructions(metadata_path: str) -> List[str]:
@@ -661,4 +961,24 @@ def loading_instructions(metadata_path: str) -> List[str]:
         f"{weights_lib.RECORD_SUFFIX}): `{info['keras']['requires']}`, then "
         f"tf_keras.models.load_model (or sparsezoo_tf.export."
         f"load_keras_model).")
+  for name in TFLITE_FORMATS:
+    entry = info.get(name)
+    if not entry:
+      continue
+    path = os.path.join(directory, entry["file"])
+    parity = entry.get("parity") or {}
+    if entry["quantization"] == "float32" and parity:
+      measured = (f"; max relative error {parity['max_relative_error']:.2g} "
+                  f"on {parity['data']}")
+    elif parity and parity.get("top1_agreement") is not None:
+      measured = (f"; top-1 agreement with the model "
+                  f"{parity['top1_agreement']:.4f} on {parity['data']} "
+                  f"({parity['examples']} images)")
+    else:
+      measured = ""
+    lines.append(
+        f"TFLite {entry['quantization']} {path} ({entry['bytes']:,} bytes"
+        f"{measured}): builtin TFLite ops only; runs in any TFLite / "
+        f"LiteRT interpreter (ai_edge_litert.interpreter.Interpreter), "
+        f"without TensorFlow or sparsezoo_tf.")
   return lines

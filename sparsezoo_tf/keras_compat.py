@@ -20,6 +20,8 @@ raises the error.
 
 import sys
 
+import tf_keras as keras
+
 # The serializable name of the zoo's models (`sparsezoo_tf.models.ZooModel`),
 # on both the tf_keras side and the Keras 3 stand-in.
 PACKAGE = "sparsezoo_tf"
@@ -67,6 +69,26 @@ def check_not_keras3(value, what: str) -> None:
       stack.extend(item.values())
     elif is_keras3(item):
       raise KerasVersionError(f"{what} is a Keras 3 {type(item).__name__}")
+
+
+def check_tf_keras_model(model, caller: str) -> None:
+  """Raises a clear error unless `model` is a `tf_keras` model.
+
+  Args:
+    model: what a function of the package was given.
+    caller: the function, for the message (e.g. "optimization.prune").
+
+  Raises:
+    KerasVersionError: a Keras 3 model (`tf.keras` / `keras` in TF >= 2.16).
+    TypeError: anything else that is not a `tf_keras.Model`.
+  """
+  if is_keras3(model):
+    raise KerasVersionError(
+        f"{caller} was given a Keras 3 {type(model).__name__} "
+        f"({getattr(model, 'name', '?')!r}); build it with tf_keras")
+  if not isinstance(model, keras.Model):
+    raise TypeError(f"{caller} takes a tf_keras model, got "
+                    f"{type(model).__name__}")
 
 
 class RefusesKeras3:

@@ -22,6 +22,8 @@ ALLOWED = {
     "data": set(),
     "models": {"layers", "ops", "patterns", "schemes", "keras_compat",
                "data"},
+    "conversion": {"analysis", "layers", "models", "schemes",
+                   "keras_compat"},
 }
 
 

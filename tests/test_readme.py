@@ -40,8 +40,13 @@ NOT_RUN = {
 }
 # A block whose text contains the key runs with `-m slow` only.
 SLOW = {
-    "tools/train_classifier.py": "trains, evaluates and exports a digits "
-                                 "model (about 30 s on 2 cores)",
+    "configs/classification/digits_cnn_sc.yaml":
+        "trains, evaluates and exports a digits model (about 30 s on 2 "
+        "cores)",
+    "digits_cnn_sc_qat.yaml":
+        "trains a pruning and a QAT run and exports one (about 40 s on 2 "
+        "cores; tests/training/test_optimization_recipes.py runs the two "
+        "recipes and the export in CI)",
 }
 RUN = {"python": [sys.executable, "-c"], "sh": ["bash", "-e", "-c"]}
 NEVER_RUN = ("text",)

@@ -27,6 +27,7 @@ flag usage. 1: the run itself failed (a check that did not pass), or a bug,
 which prints its traceback.
 """
 
+import contextlib
 import functools
 import glob
 import logging
@@ -34,7 +35,7 @@ import os
 import re
 import sys
 import tempfile
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence
 
 from absl import app
 from absl import flags
@@ -97,20 +98,40 @@ def initialize_tensorflow() -> None:
   if verbose() or _has_nvidia_device():
     _list_devices()
     return
+  with native_stderr_filtered(lambda line: _NO_DRIVER_LINE not in line):
+    _list_devices()
+
+
+@contextlib.contextmanager
+def native_stderr_filtered(keep: Callable[[str], bool]) -> Iterator[None]:
+  """Inside the block, what anything (native code included) writes to
+  stderr is held back; on leaving it, the lines for which `keep` is true
+  are written out. Nothing is held back when `verbose()`."""
+  if verbose():
+    yield
+    return
   sys.stderr.flush()
   saved = os.dup(2)
   with tempfile.TemporaryFile() as capture:
     os.dup2(capture.fileno(), 2)
     try:
-      _list_devices()
+      yield
     finally:
+      sys.stderr.flush()
       os.dup2(saved, 2)
       os.close(saved)
       capture.seek(0)
       for line in capture.read().decode(errors="replace").splitlines(True):
-        if _NO_DRIVER_LINE not in line:
+        if keep(line):
           sys.stderr.write(line)
       sys.stderr.flush()
+
+
+def converter_errors_only(line: str) -> bool:
+  """For `native_stderr_filtered` around the TFLite converter and
+  interpreter, whose C++ logs ignore TF_CPP_MIN_LOG_LEVEL: keeps the lines
+  that report an error."""
+  return "error" in line.lower()
 
 
 def _list_devices() -> None:

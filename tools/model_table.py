@@ -13,6 +13,7 @@ its markers, with that table's own settings (`zoo_table.README_TABLES`):
     python tools/model_table.py --readme zoo_latency     # timed: minutes
     python tools/model_table.py --readme digits_weights  # the digits weights
     python tools/model_table.py --readme cam_weights     # the CAM weights
+    python tools/model_table.py --readme tflite          # digits TFLite
 
 Counting builds every model in a throwaway graph (no weights allocated):
 the whole zoo takes several minutes on 2 cores.

@@ -6,11 +6,12 @@ Latency ratios divide by the dense baseline measured in the same run, the
 two models taking turns (`benchmarks.ops.time_interleaved`), minimum of
 several runs: the only honest way on a shared, noisy machine.
 
-README.md's tables of the zoo, of its latency and of the digits weights are
-generated: each lives between `<!-- key: begin -->` / `<!-- key: end -->`
-markers, `README_TABLES[key]` says how it is made, and
-`python tools/model_table.py --readme key` rewrites it
-(`tests/test_readme.py` fails when one drifts from what this module writes).
+README.md's tables of the zoo, of its latency, of the digits weights and
+of their TFLite files are generated: each lives between
+`<!-- key: begin -->` / `<!-- key: end -->` markers, `README_TABLES[key]`
+says how it is made, and `python tools/model_table.py --readme key`
+rewrites it (`tests/test_readme.py`, and `tests/test_tflite.py` for the
+TFLite table, fail when one drifts from what this module writes).
 """
 
 import contextlib
@@ -19,6 +20,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
+import tf_keras as keras
 
 from sparsezoo_tf import analysis
 from sparsezoo_tf import data
@@ -208,14 +210,64 @@ def weights_markdown(entries: Sequence[weights_lib.WeightsEntry],
   return "\n".join(lines)
 
 
+def _accuracy(value: float, examples: int) -> str:
+  return f"{value:.4f} ({round(value * examples)}/{examples})"
+
+
+def tflite_markdown(entries: Sequence[weights_lib.WeightsEntry],
+                    split: str = "test") -> str:
+  """The TFLite table of registered weights files: for each, the model's
+  float32 size (parameters x 4), the sizes in bytes of its float32 and int8
+  `.tflite` files (`sparsezoo_tf.tflite.convert`; int8 calibrated on the
+  first `tflite.DEFAULT_CALIBRATION_EXAMPLES` train images), and top-1
+  accuracy on the whole `split` of the weights' dataset: the Keras model
+  (on the pure-TF path, which the files are traced from), the float32
+  file, the int8 file, and the int8 file's top-1 agreement with the Keras
+  model. The files run in the TFLite interpreter."""
+  # pylint: disable-next=g-import-not-at-top
+  from sparsezoo_tf import export, tflite
+  header = ["weights", "scheme", "float32 size (bytes)",
+            "TFLite float32 (bytes)", "TFLite int8 (bytes)",
+            f"Keras {split} top-1", "TFLite float32 top-1",
+            "TFLite int8 top-1", "int8 / Keras top-1 agreement"]
+  lines = ["| " + " | ".join(header) + " |",
+           "|---|---|" + "---:|" * (len(header) - 2)]
+  for entry in entries:
+    info = registry.model_info(entry.model)
+    model = registry.create_model(entry.model, weights=entry.name)
+    model = export.serving_model(model, "reference")
+    data = tflite.RepresentativeData(entry.dataset, evaluation_split=split,
+                                     evaluation_examples=0)
+    images, labels = tflite.evaluation_set(data, model)
+    expected = tflite.keras_outputs(model, images)
+    float_file = tflite.convert(model)
+    int8_file = tflite.convert(model, "int8",
+                               tflite.calibration_images(data, model))
+    float_parity = tflite.compare(model, float_file, images, labels,
+                                  expected)
+    int8_parity = tflite.compare(model, int8_file, images, labels, expected)
+    examples = len(labels)
+    cells = [f"`{entry.model}` \"{entry.name}\"", info.scheme,
+             f"{info.float32_bytes:,}", f"{len(float_file):,}",
+             f"{len(int8_file):,}",
+             _accuracy(float_parity.keras_top1, examples),
+             _accuracy(float_parity.tflite_top1, examples),
+             _accuracy(int8_parity.tflite_top1, examples),
+             _accuracy(int8_parity.top1_agreement, examples)]
+    lines.append("| " + " | ".join(cells) + " |")
+    keras.backend.clear_session()
+  return "\n".join(lines)
+
+
 @dataclasses.dataclass(frozen=True)
 class ReadmeTable:
   """How one of README.md's generated tables is made.
 
   Attributes:
     kind: "zoo" (`to_markdown`), "latency" (`latency_markdown`: the models
-      with a baseline) or "weights" (`weights_markdown`: the models'
-      registered weights files on `dataset`).
+      with a baseline), "weights" (`weights_markdown`: the models'
+      registered weights files on `dataset`) or "tflite"
+      (`tflite_markdown`: the same weights files as TFLite files).
     patterns: shell patterns of the model names (`select`).
     batches: batch sizes of the latency columns.
     repeats: timed runs per latency (minimum).
@@ -242,7 +294,12 @@ README_TABLES = {
                                   dataset="digits"),
     "cam_weights": ReadmeTable("weights", patterns=("digits_cam_cnn*",),
                                dataset="digits_canvas"),
+    # Converts each digits weights file twice: about 40 s on 2 cores.
+    "tflite": ReadmeTable("tflite", patterns=("digits_cnn*",),
+                          dataset="digits"),
 }
+# The kinds whose lines are registered weights files.
+_WEIGHTS_KINDS = ("weights", "tflite")
 
 
 def _readme_spec(key: str) -> ReadmeTable:
@@ -258,7 +315,7 @@ def readme_models(key: str) -> List[str]:
   names = select(spec.patterns)
   if spec.kind == "latency":
     return [n for n in names if registry.model_info(n).baseline]
-  if spec.kind == "weights":
+  if spec.kind in _WEIGHTS_KINDS:
     with_files = {e.model for e in weights_lib.list_weights()
                   if e.available and e.dataset == spec.dataset}
     return [n for n in names if n in with_files]
@@ -280,7 +337,7 @@ def readme_table(key: str, names: Optional[Sequence[str]] = None,
   """
   spec = _readme_spec(key)
   names = readme_models(key) if names is None else list(names)
-  if spec.kind == "weights":
+  if spec.kind in _WEIGHTS_KINDS:
     entries = [e for e in weights_lib.list_weights()
                if e.available and e.dataset == spec.dataset]
     missing = sorted(set(names) - {e.model for e in entries})
@@ -288,9 +345,11 @@ def readme_table(key: str, names: Optional[Sequence[str]] = None,
       raise ValueError(f"no {spec.dataset} weights file is registered for "
                        f"{missing}; README table {key!r} lists "
                        f"{readme_models(key)}")
-    return weights_markdown(sorted((e for e in entries if e.model in names),
-                                   key=lambda e: (names.index(e.model),
-                                                  e.name)))
+    chosen = sorted((e for e in entries if e.model in names),
+                    key=lambda e: (names.index(e.model), e.name))
+    if spec.kind == "tflite":
+      return tflite_markdown(chosen)
+    return weights_markdown(chosen)
   batches = spec.batches if measure else ()
   rows = zoo_rows(names, batches, spec.repeats)
   if spec.kind == "latency":

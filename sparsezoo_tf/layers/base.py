@@ -203,6 +203,14 @@ class SparseConv2DBase(Layer):
                          [self.plan.dense_size])
     return tf.reshape(flat, self.plan.dense_shape)
 
+  def get_prunable_weights(self):
+    """The weights magnitude pruning acts on: the packed kernel, only the
+    weights that exist (TF Model Optimization's `PrunableLayer` protocol;
+    see `sparsezoo_tf.optimization.pruning`)."""
+    if not self.built:
+      raise ValueError(f"{self.name} is not built yet")
+    return [self.kernel]
+
   @property
   def multiply_adds_per_pixel(self) -> int:
     """Multiply-adds per output pixel: the existing weights."""

@@ -238,6 +238,22 @@ class KernelSequence(base.Layer):
         calls.append((self.normalizations[index], shape))
     return calls
 
+  def kernel_attributes(self) -> List[Tuple[keras.layers.Layer, str]]:
+    """(convolution, attribute name) of every step's kernel, in order:
+    "depthwise_kernel" of the depthwise steps, "kernel" of the others (the
+    packed kernel of the group steps)."""
+    return [(conv, "depthwise_kernel" if isinstance(
+        conv, keras.layers.DepthwiseConv2D) else "kernel")
+            for conv in self.convolutions]
+
+  def get_prunable_weights(self):
+    """The kernels magnitude pruning acts on: every step's kernel (TF
+    Model Optimization's `PrunableLayer` protocol; see
+    `sparsezoo_tf.optimization.pruning`)."""
+    if not self.built:
+      raise ValueError(f"{self.name} is not built yet")
+    return [getattr(conv, name) for conv, name in self.kernel_attributes()]
+
   def compute_output_shape(self, input_shape):
     input_shape = tf.TensorShape(input_shape).as_list()
     if input_shape[-1] is None:

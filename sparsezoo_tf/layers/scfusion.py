@@ -200,6 +200,14 @@ class SCFusion(base.Layer):
             (self.fusion_conv,
              sparse_shape[:-1].concatenate([self.fused_channels]))]
 
+  def get_prunable_weights(self):
+    """The kernels magnitude pruning acts on: the SC convolution's packed
+    kernel and the 1x1 fusion's kernel (TF Model Optimization's
+    `PrunableLayer` protocol; see `sparsezoo_tf.optimization.pruning`)."""
+    if not self.built:
+      raise ValueError(f"{self.name} is not built yet")
+    return [self.sparse_conv.kernel, self.fusion_conv.kernel]
+
   def get_config(self):
     config = super().get_config()
     config.update({

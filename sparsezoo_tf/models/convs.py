@@ -39,6 +39,46 @@ def layer_class(scheme: schemes.Scheme) -> type:
   return found
 
 
+def layer_seed(name: Optional[str], seed: int = 0) -> int:
+  """The seed of a seeded scheme's layer (pSConv): from its name, plus
+  `seed`."""
+  return (zlib.crc32((name or "").encode()) + seed) % (2**31)
+
+
+def scheme_layer(part: schemes.Scheme, filters: int, kernel_size,
+                 strides=1, name: Optional[str] = None, padding: str = "same",
+                 implementation: str = "auto",
+                 conv_arguments: Optional[dict] = None, seed: int = 0,
+                 **options) -> keras.layers.Layer:
+  """The layer of a layer or block scheme (not "dense") for one convolution.
+
+  Args:
+    part: the scheme of this convolution (`scheme.for_conv(...)`).
+    filters, kernel_size, strides, name, padding: of the convolution.
+    implementation: "auto", "op" or "reference".
+    conv_arguments: `Conv2D` arguments (use_bias, initializers,
+      regularizers, ...) given to layers whose scheme takes them
+      (`part.conv_arguments`); padding is given to those only as well.
+    seed: added to the per-layer seed of a seeded scheme (`layer_seed`).
+    **options: further arguments of the layer (not those the scheme
+      fixes, `part.layer_options`).
+  """
+  fixed = sorted(key for key in options if key in part.layer_options and
+                 options[key] != part.layer_options[key])
+  if fixed:
+    values = ", ".join(f"{k}={part.layer_options[k]!r}" for k in fixed)
+    raise ValueError(f"scheme {part.name!r} fixes {values}; use another "
+                     f"scheme for other values")
+  options = {k: v for k, v in options.items() if k not in part.layer_options}
+  arguments = dict(part.layer_options, kernel_size=kernel_size,
+                   strides=strides, implementation=implementation, name=name)
+  if part.conv_arguments:
+    arguments.update(conv_arguments or {}, padding=padding)
+  if part.seeded:
+    arguments["seed"] = layer_seed(name, seed)
+  return layer_class(part)(filters, **arguments, **options)
+
+
 class ConvPolicy:
   """Builds the convolutions of one scheme (see the module docstring).
 
@@ -101,15 +141,10 @@ class ConvPolicy:
       self._spatial_count += 1
     if part.name == "dense":
       return self.dense(filters, kernel_size, strides, name, padding)
-    arguments = dict(part.layer_options, kernel_size=kernel_size,
-                     strides=strides, implementation=self.implementation,
-                     name=name)
-    if part.conv_arguments:
-      arguments.update(self._common(name), padding=padding)
-    if part.seeded:
-      arguments["seed"] = (zlib.crc32((name or "").encode()) +
-                           self.seed) % (2**31)
-    return layer_class(part)(filters, **arguments, **options)
+    return scheme_layer(part, filters, kernel_size, strides, name=name,
+                        padding=padding, implementation=self.implementation,
+                        conv_arguments=self._common(name), seed=self.seed,
+                        **options)
 
 
 def make_policy(scheme: str = "dense", **kwargs) -> ConvPolicy:

@@ -2,13 +2,17 @@
 its `WeightsEntry`s.
 
 Plain data, imported by the registry, the paper-row tables and the families
-alike (so that none of them imports another for its types).
+alike (so that none of them imports another for its types); only
+`ModelInfo.params` builds a model, on first use.
 """
 
 import dataclasses
 from typing import Dict, Optional, Tuple
 
 PARAMS_COUNTED = ("all", "convolutions")
+FLOAT32_BYTES = 4
+# ModelInfo.params, by model name.
+_PARAMS: Dict[str, int] = {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +73,13 @@ class ModelInfo:
     baseline: name of the dense model built by the same code, or None for
       a dense model.
     description: one line.
+
+  Properties (counted on first use, by building the model once at its
+  default input, weights allocated; cached):
+    params: every weight of the model, trainable or not (BatchNorm's
+      moving statistics included): what a weights file stores.
+    float32_bytes: `params` x 4, the model's size in float32 the way paper
+      003 (Table 9, "Model (MB)") states sizes.
   """
   name: str
   family: str
@@ -80,6 +91,25 @@ class ModelInfo:
   rows: Tuple[PaperRow, ...] = ()
   baseline: Optional[str] = None
   description: str = ""
+
+  @property
+  def params(self) -> int:
+    """Every weight of the registered model `name` (see the class
+    docstring)."""
+    if self.name not in _PARAMS:
+      # pylint: disable-next=g-import-not-at-top
+      from sparsezoo_tf.models import registry
+      # Eagerly: a model built in a tf.Graph would invalidate the caller's
+      # eager Keras models.
+      model = registry.create_model(self.name, weights=None)
+      _PARAMS[self.name] = int(model.count_params())
+      del model
+    return _PARAMS[self.name]
+
+  @property
+  def float32_bytes(self) -> int:
+    """The model's size in bytes as float32: `params` x 4."""
+    return FLOAT32_BYTES * self.params
 
 
 @dataclasses.dataclass(frozen=True)

@@ -137,18 +137,20 @@ def register_builtin_schemes() -> None:
       description="group convolution fused with the channel shuffle",
       papers=("001", "002"),
       build=lambda groups: _group(groups, shuffle=True)))
-  for name, layer, description in (
+  for name, layer, description, options in (
       ("xception", "XceptionBlock", "Xception block: depthwise 3x3, then "
-                                    "pointwise"),
+                                    "pointwise", {}),
       ("igcv1", "IGCV1Block", "IGC-V1 block: primary group 3x3, secondary "
-                              "group 1x1"),
+                              "group 1x1", {}),
       ("igcv2", "IGCV2Block", "IGC-V2 block: interleaved group "
-                              "convolutions, L and K per stage"),
+                              "convolutions, L and K per stage", {}),
       ("igcv2star", "IGCV2Block", "IGC-V2* block: K = 8 channels per "
-                                  "branch, L* group convolutions")):
+                                  "branch, L* group convolutions",
+       {"branch_channels": 8})):
     register_scheme(Scheme(name=name, description=description,
                            papers=("002",), layer=layer,
-                           conv_arguments=False, pointwise="dense"))
+                           layer_options=options, conv_arguments=False,
+                           pointwise="dense"))
   register_scheme(SchemeFamily(
       template="<design>",
       description="paper 001 sparse kernel design, kernels joined by '_' "

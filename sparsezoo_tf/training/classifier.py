@@ -15,7 +15,7 @@ import contextlib
 import math
 import os
 import shutil
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import tensorflow as tf
 # Op determinism's state and its opposite, which tf.config does not export.
@@ -26,6 +26,8 @@ from sparsezoo_tf import data as data_lib
 from sparsezoo_tf import evaluation
 from sparsezoo_tf import models
 from sparsezoo_tf.models import weights as weights_lib
+# Does not import TF Model Optimization unless a recipe prunes.
+from sparsezoo_tf.optimization import pruning
 from sparsezoo_tf.training import distribute
 from sparsezoo_tf.training import runs
 from sparsezoo_tf.training.optimization import make_optimizer
@@ -52,17 +54,36 @@ def build_model(recipe: Recipe, weights: Optional[str] = None
                 ) -> keras.Model:
   """The recipe's model for the current dtype policy: under a mixed policy
   the classifier's activation is a separate float32 layer (Keras's advice
-  for numerically stable outputs).
+  for numerically stable outputs). With `training.quantization_aware`,
+  the quantization-aware model (`optimization.quantization.quantize`),
+  whose weights are those a QAT run writes.
 
   Args:
     recipe: the model's name and arguments, and the dataset (classes,
       channels, data.image_size for the input size).
     weights: None (random initialization), a registered weights name or an
-      .h5 file, as the models' `weights=`.
+      .h5 file, as the models' `weights=`; for a quantization-aware recipe,
+      an .h5 file of the quantized model (a QAT run's weights.h5).
 
   Raises:
-    ValueError: the model's head does not have the dataset's classes.
+    ValueError: the model's head does not have the dataset's classes, or
+      the weights do not fit.
   """
+  if not recipe.training.quantization_aware:
+    return _float_model(recipe, weights)
+  from sparsezoo_tf.optimization import quantization  # pylint: disable=g-import-not-at-top
+  model = quantization.quantize(_float_model(recipe, None))
+  if weights is not None:
+    # In order, not by name: tfmot numbers its input QuantizeLayer by how
+    # many this process made before ("quantize_layer_2").
+    path = weights_lib.resolve(recipe.model.name, weights).path
+    weights_lib.check_fits(model, path, by_name=False)
+    model.load_weights(path)
+  return model
+
+
+def _float_model(recipe: Recipe, weights: Optional[str]) -> keras.Model:
+  """`build_model` without quantization."""
   kwargs = recipe.model.kwargs.as_dict()
   info = data_lib.dataset_info(recipe.data.dataset)
   if recipe.data.image_size and "input_shape" not in kwargs:
@@ -183,7 +204,7 @@ def _train(recipe: Recipe, model_dir: Optional[str], verbose: int,
         else MIXED_POLICY)
   try:
     with strategy.scope():
-      model = build_model(recipe)
+      model = _training_model(recipe, steps)
       model.compile(optimizer=make_optimizer(t, steps), **_loss(t))
   finally:
     keras.mixed_precision.set_global_policy(previous_policy)
@@ -191,13 +212,17 @@ def _train(recipe: Recipe, model_dir: Optional[str], verbose: int,
     train_set = train_set.map(
         lambda x, y: (x, tf.one_hot(y, info.num_classes)))
   counter = _StepCounter()
-  callbacks = _callbacks(model_dir, t.checkpoint_every_steps, counter)
+  callbacks = _callbacks(model_dir, t.checkpoint_every_steps, counter,
+                         _optimization_callbacks(t))
   if resuming and verbose:
     print(f"resuming the unfinished run in {model_dir}")
   history = model.fit(train_set, epochs=t.epochs, verbose=verbose,
                       callbacks=callbacks,
                       steps_per_epoch=steps if repeat else None)
-  final = _final_model(model, strategy)
+  # Without wrappers (a no-op unless the recipe prunes): what is
+  # evaluated, saved and loads into the plain model.
+  final = _final_model(pruning.strip(model), strategy,
+                       quantized=t.quantization_aware)
   eval_set = data_lib.make_dataset(
       d.dataset, eval_split, batch_size=d.batch_size, training=False,
       data_dir=d.data_dir, image_size=d.image_size)
@@ -216,6 +241,10 @@ def _train(recipe: Recipe, model_dir: Optional[str], verbose: int,
       "replicas": int(strategy.num_replicas_in_sync),
       "mixed_precision": t.mixed_precision,
   }
+  if t.pruning.enabled:
+    measured = pruning.sparsity(final, t.pruning.layers or None)
+    metrics["sparsity"] = measured.overall
+    metrics["sparsity_layers"] = measured.layers
   if model_dir:
     _write_outputs(model_dir, final, metrics, recipe, strategy)
   return metrics
@@ -257,18 +286,52 @@ def _train_dataset(recipe: Recipe, split: str, strategy
   return dataset, steps, repeat
 
 
+def _training_model(recipe: Recipe, steps_per_epoch: int) -> keras.Model:
+  """The model `fit` trains: the recipe's model from
+  `training.initial_weights` (or initialized), quantization-aware or
+  wrapped for pruning as the recipe says."""
+  t = recipe.training
+  initial = t.initial_weights or None
+  if t.quantization_aware:
+    # The float model from the float weights, then its quantized copy.
+    from sparsezoo_tf.optimization import quantization  # pylint: disable=g-import-not-at-top
+    float_recipe = recipe.replace(training={"quantization_aware": False})
+    return quantization.quantize(build_model(float_recipe, initial))
+  model = build_model(recipe, initial)
+  if t.pruning.enabled:
+    p = t.pruning
+    return pruning.prune(
+        model, p.target_sparsity,
+        end_step=(p.end_epoch or t.epochs) * steps_per_epoch,
+        initial_sparsity=p.initial_sparsity,
+        begin_step=p.begin_epoch * steps_per_epoch,
+        frequency=p.frequency_steps, schedule=p.schedule,
+        layers=p.layers or None)
+  return model
+
+
+def _optimization_callbacks(training) -> List[keras.callbacks.Callback]:
+  """tfmot's `UpdatePruningStep` for a pruning recipe; none otherwise."""
+  if not training.pruning.enabled:
+    return []
+  return pruning.callbacks()
+
+
 def _callbacks(model_dir: Optional[str], checkpoint_every_steps: int,
-               counter: keras.callbacks.Callback):
+               counter: keras.callbacks.Callback,
+               extra: Sequence[keras.callbacks.Callback] = ()):
   """Backups (kept until the outputs are written: an interruption during
-  the final evaluation resumes there), the step counter, TensorBoard."""
+  the final evaluation resumes there), the step counter, the `extra`
+  callbacks (after the backup is restored), TensorBoard."""
   if not model_dir:
-    return [counter]
+    return [counter, *extra]
   return [
       keras.callbacks.BackupAndRestore(
           os.path.join(model_dir, runs.BACKUP),
           save_freq=checkpoint_every_steps or "epoch",
           delete_checkpoint=False),
       counter,
+      *extra,
       keras.callbacks.TensorBoard(os.path.join(model_dir, runs.LOGS)),
   ]
 
@@ -295,15 +358,21 @@ class _StepCounter(keras.callbacks.Callback):
     self.initial_step = int(self.model.optimizer.iterations.numpy())
 
 
-def _final_model(model: keras.Model, strategy) -> keras.Model:
+def _final_model(model: keras.Model, strategy,
+                 quantized: bool = False) -> keras.Model:
   """The trained model outside the strategy: the model itself on the
   default strategy, else a copy with plain variables (reading distributed
   variables can need all the workers; evaluating and saving the copy do
-  not)."""
+  not). A `quantized` model is copied inside tfmot's quantize scope."""
   if not isinstance(strategy, _DISTRIBUTED):
     return model
   values = model.get_weights()
-  copy = keras.models.clone_model(model)
+  scope = contextlib.nullcontext()
+  if quantized:
+    from sparsezoo_tf.optimization import quantization  # pylint: disable=g-import-not-at-top
+    scope = quantization.quantize_scope()
+  with scope:
+    copy = keras.models.clone_model(model)
   copy.set_weights(values)
   return copy
 

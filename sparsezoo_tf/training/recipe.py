@@ -9,7 +9,12 @@ Model Garden's `--params_override`:
                schedule: cosine, boundaries: [], decay_rate: 0.1,
                warmup_epochs: 0, label_smoothing: 0.0, seed: 0,
                mixed_precision: false, checkpoint_every_steps: 0,
-               deterministic: false}
+               deterministic: false, initial_weights: "",
+               pruning: {target_sparsity: 0.0, initial_sparsity: 0.0,
+                         begin_epoch: 0, end_epoch: 0,
+                         frequency_steps: 100, schedule: polynomial,
+                         layers: []},
+               quantization_aware: false}
 
 Overrides are "section.key=value" pairs separated by commas (values may be
 lists, `training.boundaries=[30,60,90]`, or YAML mappings), a YAML/JSON
@@ -37,6 +42,7 @@ from sparsezoo_tf.data.pipelines import DATASETS
 
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "cosine", "step")
+PRUNING_SCHEDULES = ("polynomial", "constant")
 
 
 class ConfigError(ValueError):
@@ -195,6 +201,36 @@ class DataSection(CheckedConfig):
 
 
 @dataclasses.dataclass
+class PruningSection(CheckedConfig):
+  """Magnitude pruning while training (TF Model Optimization's
+  `prune_low_magnitude`; `sparsezoo_tf.optimization.pruning`), on when
+  `target_sparsity` > 0.
+
+  The pruned layers' sparsity goes from `initial_sparsity` at the start of
+  epoch `begin_epoch` to `target_sparsity` at the start of epoch
+  `end_epoch` (0: the last epoch's end), cubically ("polynomial") or at
+  once ("constant"), updating the masks every `frequency_steps` optimizer
+  steps; the epochs after `end_epoch` fine-tune with the masks fixed.
+  `layers` are names or shell patterns of the layers to prune (e.g.
+  ["fc*"]); empty: every prunable layer (the zoo's sparse layers prune
+  their existing weights). The run's weights.h5 is the stripped model's,
+  which loads into the plain model, and metrics.json has its measured
+  `sparsity`.
+  """
+  target_sparsity: float = 0.0
+  initial_sparsity: float = 0.0
+  begin_epoch: int = 0
+  end_epoch: int = 0
+  frequency_steps: int = 100
+  schedule: str = "polynomial"
+  layers: List[str] = dataclasses.field(default_factory=list)
+
+  @property
+  def enabled(self) -> bool:
+    return self.target_sparsity > 0
+
+
+@dataclasses.dataclass
 class TrainingSection(CheckedConfig):
   """Optimizer, schedule and how the run is carried out.
 
@@ -207,6 +243,14 @@ class TrainingSection(CheckedConfig):
   determinism while the run trains (bitwise repeatable runs on one
   machine, slower on GPUs; the process's previous setting is restored
   afterwards).
+
+  `initial_weights` (a registered weights name of the model, or an .h5
+  file) starts from trained weights rather than from an initialization:
+  fine-tuning, pruning a trained model. `pruning` prunes while training
+  (`PruningSection`). `quantization_aware` trains the model with 8-bit
+  fake quantization (TF Model Optimization's `quantize_model`, with the
+  zoo's `QuantizeConfig`s); the run's weights.h5 is the quantized model's
+  (`build_model` rebuilds it).
   """
   epochs: int = 10
   optimizer: str = "sgd"
@@ -223,6 +267,9 @@ class TrainingSection(CheckedConfig):
   mixed_precision: bool = False
   checkpoint_every_steps: int = 0
   deterministic: bool = False
+  initial_weights: str = ""
+  pruning: PruningSection = dataclasses.field(default_factory=PruningSection)
+  quantization_aware: bool = False
 
 
 @dataclasses.dataclass
@@ -281,9 +328,42 @@ def _check(recipe: Recipe) -> None:
   if training.checkpoint_every_steps < 0:
     raise ValueError(f"training.checkpoint_every_steps must be >= 0 (0: "
                      f"every epoch), got {training.checkpoint_every_steps}")
+  _check_optimization(training)
   if recipe.data.image_size < 0:
     raise ValueError(f"data.image_size must be >= 0 (0: the dataset's "
                      f"size), got {recipe.data.image_size}")
+
+
+def _check_optimization(training: TrainingSection) -> None:
+  pruning = training.pruning
+  if not 0.0 <= pruning.target_sparsity < 1.0:
+    raise ValueError(f"training.pruning.target_sparsity must be in [0, 1) "
+                     f"(0: no pruning), got {pruning.target_sparsity}")
+  if pruning.enabled:
+    if not 0.0 <= pruning.initial_sparsity <= pruning.target_sparsity:
+      raise ValueError(f"training.pruning.initial_sparsity must be in [0, "
+                       f"target_sparsity], got {pruning.initial_sparsity}")
+    end = pruning.end_epoch or training.epochs
+    if not 0 <= pruning.begin_epoch < end <= training.epochs:
+      raise ValueError(
+          f"training.pruning needs 0 <= begin_epoch < end_epoch <= "
+          f"training.epochs (end_epoch 0: the last epoch), got begin_epoch="
+          f"{pruning.begin_epoch}, end_epoch={pruning.end_epoch}, epochs="
+          f"{training.epochs}")
+    if pruning.frequency_steps < 1:
+      raise ValueError(f"training.pruning.frequency_steps must be >= 1, got "
+                       f"{pruning.frequency_steps}")
+    if pruning.schedule not in PRUNING_SCHEDULES:
+      raise ValueError(f"training.pruning.schedule must be one of "
+                       f"{PRUNING_SCHEDULES}, got {pruning.schedule!r}")
+    if training.quantization_aware:
+      raise ValueError(
+          "training.pruning and training.quantization_aware together are not "
+          "supported: prune in one run, then train with quantization_aware "
+          "from its weights.h5 (training.initial_weights)")
+  if training.quantization_aware and training.mixed_precision:
+    raise ValueError("training.quantization_aware does not work with "
+                     "training.mixed_precision (fake quantization is float32)")
 
 
 def apply_overrides(config: params_dict.ParamsDict,

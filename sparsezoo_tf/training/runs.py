@@ -201,6 +201,11 @@ def check_resumable(model_dir: str, recipe: recipe_lib.Recipe) -> bool:
 def _comparable(recipe_dict):
   if not isinstance(recipe_dict, dict):
     return recipe_dict
+  try:
+    # With every key: a run saved before a key existed has its default.
+    recipe_dict = recipe_lib.from_dict(recipe_dict).as_dict()
+  except ValueError:
+    pass
   recipe_dict = json.loads(json.dumps(recipe_dict))
   recipe_dict.get("data", {}).pop("data_dir", None)
   # How the ops run, not what is trained (and absent from runs started

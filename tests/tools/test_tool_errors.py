@@ -137,8 +137,10 @@ def test_export_says_which_flags_it_ignores(tmp_path):
       "--formats", "keras", "--batch_size", "4")
   assert result.returncode == 2, result.stderr[-3000:]
   assert tool_runner.nonblank_lines(result.stderr) == [
+      "export.py: warning: no --weights or --checkpoint: exporting "
+      "digits_cnn_sc with its random initial weights",
       "export.py: warning: --batch_size is ignored: it applies to the "
-      "SavedModel, and --formats has no saved_model",
+      "SavedModel and TFLite files, and --formats has neither",
       f"export.py: error: --output {tmp_path} exists and is not empty; pass "
       f"--overwrite to replace it"]
   assert [path.name for path in tmp_path.iterdir()] == ["kept.txt"]

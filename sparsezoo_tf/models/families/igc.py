@@ -78,6 +78,7 @@ from typing import Dict, Optional, Tuple
 import tf_keras as keras
 
 from sparsezoo_tf import layers as sz_layers
+from sparsezoo_tf import schemes
 from sparsezoo_tf.models import common
 from sparsezoo_tf.models import convs
 from sparsezoo_tf.models.shortcuts import ZeroPadShortcut
@@ -88,7 +89,8 @@ CLASSES = 100
 BLOCKS = ("xception", "igcv1", "igcv2", "igcv2star")
 XCEPTION_STEM = 35
 IGCV2STAR_STEM = 64
-IGCV2STAR_BRANCH = 8
+IGCV2STAR_BRANCH = schemes.get_scheme("igcv2star").layer_options[
+    "branch_channels"]
 IGCV2_GROUP_CONVS = 3
 NUM_STAGES = 3
 
