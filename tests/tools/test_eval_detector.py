@@ -1,0 +1,186 @@
+"""tools/eval_detector.py on results files (no model): its COCO metrics
+against pycocotools' own evaluation of the same files, its VOC mAP on the
+hand-computed case, COCO test-dev's image information, and its refusals
+(one paragraph, exit status 2, nothing written).
+
+The tool runs in this process (a fresh one imports TensorFlow, seconds),
+except for one run as a user starts it."""
+
+import functools
+import importlib.util
+import json
+import os
+import sys
+
+from absl import flags
+import pytest
+
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TESTS, "training"))
+sys.path.insert(0, os.path.join(TESTS, "detection"))
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import detection_cases as cases
+import tool_runner
+
+pytestmark = pytest.mark.single_path  # the tool's plumbing, not the op
+
+TOOL = os.path.join(tool_runner.ROOT, "tools", "eval_detector.py")
+
+
+@functools.lru_cache(maxsize=None)
+def _tool():
+  """tools/eval_detector.py as a module (loaded once: it defines its
+  flags)."""
+  spec = importlib.util.spec_from_file_location("eval_detector_tool", TOOL)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module
+
+
+def _run(monkeypatch, capsys, *args):
+  """(exit status, stdout, stderr) of the tool run with `args`."""
+  tool = _tool()
+  monkeypatch.setattr(sys, "argv", [TOOL, *args])
+  flags.FLAGS.unparse_flags()
+  try:
+    with pytest.raises(SystemExit) as exited:
+      tool._cli.run(tool.main)  # pylint: disable=protected-access
+  finally:
+    flags.FLAGS.unparse_flags()
+  out, err = capsys.readouterr()
+  return exited.value.code, out, err
+
+
+@pytest.fixture(name="files")
+def _files(tmp_path):
+  """Paths of the synthetic COCO case, the VOC case and image info."""
+  truth, found = cases.synthetic_coco()
+  voc_truth, voc_found = cases.voc_case()
+  info = {key: value for key, value in truth.items() if key != "annotations"}
+  return {"gt": cases.write(tmp_path / "gt.json", truth),
+          "dets": cases.write(tmp_path / "dets.json", found),
+          "voc_gt": cases.write(tmp_path / "voc_gt.json", voc_truth),
+          "voc_dets": cases.write(tmp_path / "voc_dets.json", voc_found),
+          "info": cases.write(tmp_path / "image_info_test-dev2015.json",
+                              info),
+          "empty": cases.write(tmp_path / "empty.json", [])}
+
+
+def test_coco_metrics_equal_pycocotools_own(monkeypatch, capsys, files,
+                                            tmp_path):
+  out_path = tmp_path / "metrics.json"
+  status, out, err = _run(monkeypatch, capsys, "--annotations", files["gt"],
+                          "--detections", files["dets"], "--metrics_out",
+                          str(out_path))
+  assert (status, err) == (0, ""), err
+  written = json.loads(out_path.read_text())
+  expected = cases.pycocotools_stats(files["gt"], files["dets"])
+  names = ("AP", "AP50", "AP75", "APs", "APm", "APl", "ARmax1", "ARmax10",
+           "ARmax100", "ARs", "ARm", "ARl")
+  assert [written[name] for name in names] == expected
+  truth, found = cases.synthetic_coco()
+  assert {key: written[key] for key in (
+      "annotations", "detections", "metric", "n_images", "n_detections")
+         } == {"annotations": files["gt"], "detections": files["dets"],
+               "metric": "coco", "n_images": len(truth["images"]),
+               "n_detections": len(found)}
+  for name, value in zip(names, expected):
+    assert f"  {name:<9} {value:7.4f}  " in out
+
+
+@pytest.mark.parametrize("metric,expected", [("voc07", cases.VOC07_AP),
+                                             ("voc10", cases.VOC10_AP)])
+def test_voc_map_of_the_hand_computed_case(monkeypatch, capsys, files,
+                                           tmp_path, metric, expected):
+  out_path = tmp_path / "voc.json"
+  status, out, err = _run(monkeypatch, capsys, "--annotations",
+                          files["voc_gt"], "--detections", files["voc_dets"],
+                          "--metric", metric, "--metrics_out", str(out_path))
+  assert (status, err) == (0, ""), err
+  written = json.loads(out_path.read_text())
+  assert written["metric"] == metric and written["iou_threshold"] == 0.5
+  assert written["mAP"] == pytest.approx(expected)
+  assert written["per_class"] == {
+      "a": {"category_id": 1, "AP": pytest.approx(expected), "positives": 4,
+            "difficult": 0, "detections": 5},
+      "b": {"category_id": 2, "AP": None, "positives": 0, "difficult": 0,
+            "detections": 1}}
+  assert f"{expected:.4f}" in out
+  assert "(1 of 2 classes have positives)" in out
+
+
+def test_image_information_only_says_where_the_results_are(
+    monkeypatch, capsys, files, tmp_path):
+  status, out, err = _run(monkeypatch, capsys, "--annotations",
+                          files["info"], "--detections", files["dets"],
+                          "--metrics_out", str(tmp_path / "m.json"))
+  assert status == 0, err
+  assert "cannot be scored here" in out
+  assert os.path.abspath(files["dets"]) in out
+  assert "detections_test-dev2015_<method>_results.json" in out
+  assert "https://cocodataset.org/#upload" in out
+  assert err == ("eval_detector.py: warning: --metrics_out is ignored: "
+                 f"{files['info']} has no annotations to score against\n")
+  assert not (tmp_path / "m.json").exists()
+
+
+def test_no_detections_score_zero_with_a_warning(monkeypatch, capsys, files,
+                                                 tmp_path):
+  out_path = tmp_path / "m.json"
+  status, _, err = _run(monkeypatch, capsys, "--annotations", files["gt"],
+                        "--detections", files["empty"], "--metrics_out",
+                        str(out_path))
+  assert status == 0
+  assert "holds no detections; every metric is 0" in err
+  assert json.loads(out_path.read_text())["AP"] == 0.0
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--annotations", "{gt}"], "Flag --detections must have a value"),
+    (["--annotations", "{gt}", "--detections", "{tmp}/no.json"],
+     "--detections {tmp}/no.json: no such file"),
+    (["--annotations", "{tmp}", "--detections", "{dets}"],
+     "--annotations {tmp} is a folder"),
+    (["--annotations", "{gt}", "--detections", "{dets}", "--metric", "voc"],
+     "flag --metric=voc"),
+    (["--annotations", "{gt}", "--detections", "{dets}", "--metrics_out",
+      "{tmp}/missing/m.json"], "the folder {tmp}/missing does not exist"),
+    (["--annotations", "{gt}", "--detections", "{broken}"],
+     "{broken} is not valid JSON"),
+    (["--annotations", "{gt}", "--detections", "{gt}"],
+     "is it an annotation file?"),
+    (["--annotations", "{voc_gt}", "--detections", "{dets}"],
+     "image_id(s) are not among the 2 images of the ground truth"),
+    (["--annotations", "{info}", "--detections", "{voc_dets}"],
+     "image_id(s) are not among the 6 images"),
+])
+def test_bad_input_is_one_paragraph(monkeypatch, capsys, files, tmp_path,
+                                    args, fragment):
+  broken = tmp_path / "broken.json"
+  broken.write_text("[{")
+  names = dict(files, tmp=str(tmp_path), broken=str(broken))
+  out_path = tmp_path / "m.json"
+  args = [arg.format(**names) for arg in args]
+  if "--metrics_out" not in args:
+    args += ["--metrics_out", str(out_path)]
+  status, out, err = _run(monkeypatch, capsys, *args)
+  assert status == 2, err
+  lines = tool_runner.nonblank_lines(err)
+  assert len(lines) == 1 and lines[0].startswith("eval_detector.py: error: ")
+  assert fragment.format(**names) in lines[0]
+  assert out == ""
+  assert not out_path.exists()
+
+
+def test_as_a_user_runs_it(files, tmp_path):
+  out_path = tmp_path / "metrics.json"
+  result = tool_runner.run_tool("eval_detector", "--annotations",
+                                files["voc_gt"], "--detections",
+                                files["voc_dets"], "--metric", "voc07",
+                                "--metrics_out", str(out_path))
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert not tool_runner.nonblank_lines(result.stderr), result.stderr
+  assert json.loads(out_path.read_text())["mAP"] == pytest.approx(
+      cases.VOC07_AP)
+  assert f"Wrote {out_path}" in result.stdout
