@@ -77,6 +77,7 @@ import tf_keras as keras
 import sparsezoo_tf
 from sparsezoo_tf import keras_compat
 from sparsezoo_tf import ops
+from sparsezoo_tf.data import files as data_files
 from sparsezoo_tf.models import weights as weights_lib
 from sparsezoo_tf.optimization import pruning
 from sparsezoo_tf.training import classifier
@@ -630,28 +631,6 @@ def _write(model: keras.Model, directory: str, formats: List[str],
     stream.write("\n")
 
 
-def _move_into_place(temporary: str, output_dir: str) -> None:
-  """Renames `temporary` to `output_dir`, replacing an existing directory
-  (already allowed by the caller) so that one of the two is always whole."""
-  if not os.path.isdir(output_dir):
-    os.rename(temporary, output_dir)
-    return
-  if not os.listdir(output_dir):
-    os.rmdir(output_dir)
-    os.rename(temporary, output_dir)
-    return
-  parent, base = os.path.split(output_dir)
-  old = tempfile.mkdtemp(prefix=f".{base}.old-", dir=parent)
-  os.rmdir(old)
-  os.rename(output_dir, old)
-  try:
-    os.rename(temporary, output_dir)
-  except BaseException:
-    os.rename(old, output_dir)
-    raise
-  shutil.rmtree(old, ignore_errors=True)
-
-
 def export_model(model: keras.Model,
                  output_dir: str,
                  formats: Union[str, Sequence[str]] = DEFAULT_FORMATS,
@@ -721,13 +700,10 @@ def export_model(model: keras.Model,
   os.makedirs(parent, exist_ok=True)
   temporary = tempfile.mkdtemp(prefix=f".{base}.partial-", dir=parent)
   try:
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temporary, 0o777 & ~umask)  # mkdtemp makes it private
     _write(model, temporary, formats, batch_size, verify, implementation,
            metadata or {}, representative_data, int8_io)
     _check_output_dir(output_dir, overwrite)
-    _move_into_place(temporary, output_dir)
+    data_files.publish_folder(temporary, output_dir)
   except BaseException:
     shutil.rmtree(temporary, ignore_errors=True)
     raise

@@ -169,6 +169,24 @@ def fail(message: str, status: int = USAGE_ERROR) -> None:
   sys.exit(status)
 
 
+def check_output_folder(flag: str, output: str, overwrite: bool) -> None:
+  """Refuses an output folder flag (--output_dir) that cannot be written:
+  a file, a non-empty folder without --overwrite, or a missing parent.
+
+  Raises:
+    ValueError: naming the flag and what to do.
+  """
+  parent = os.path.dirname(os.path.abspath(output))
+  if os.path.exists(output) and not os.path.isdir(output):
+    raise ValueError(f"--{flag} {output} is a file; give a folder")
+  if os.path.isdir(output) and os.listdir(output) and not overwrite:
+    raise ValueError(f"--{flag} {output} exists and is not empty; pass "
+                     f"--overwrite to replace it")
+  if not os.path.isdir(parent):
+    raise ValueError(f"--{flag} {output}: the folder {parent} does not "
+                     f"exist")
+
+
 def warn(message: str) -> None:
   """Prints `<tool>: warning: message` on stderr."""
   print(f"{tool_name()}: warning: {' '.join(message.split())}",

@@ -118,16 +118,7 @@ def _check_cheap_flags() -> None:
   for path in FLAGS.images or ():
     if not os.path.exists(path):
       raise ValueError(f"--images: no file or folder {path}")
-  output = FLAGS.output_dir
-  parent = os.path.dirname(os.path.abspath(output))
-  if os.path.exists(output) and not os.path.isdir(output):
-    raise ValueError(f"--output_dir {output} is a file; give a folder")
-  if os.path.isdir(output) and os.listdir(output) and not FLAGS.overwrite:
-    raise ValueError(f"--output_dir {output} exists and is not empty; pass "
-                     f"--overwrite to replace it")
-  if not os.path.isdir(parent):
-    raise ValueError(f"--output_dir {output}: the folder {parent} does not "
-                     f"exist")
+  _cli.check_output_folder("output_dir", FLAGS.output_dir, FLAGS.overwrite)
 
 
 def _check_model(model, name) -> None:
@@ -298,27 +289,12 @@ def _draw(folder, model, inputs, scale):
   return images
 
 
-def _publish(temporary: str, output: str) -> None:
-  """Renames the finished `temporary` folder to `output`, replacing it."""
-  umask = os.umask(0)
-  os.umask(umask)
-  os.chmod(temporary, 0o777 & ~umask)
-  if not os.path.isdir(output):
-    os.rename(temporary, output)
-    return
-  old = tempfile.mkdtemp(prefix=f".{os.path.basename(output)}.old.",
-                         dir=os.path.dirname(os.path.abspath(output)))
-  os.rmdir(old)
-  os.rename(output, old)
-  os.rename(temporary, output)
-  shutil.rmtree(old)
-
-
 def main(argv):
   del argv
   _check_cheap_flags()
   _cli.initialize_tensorflow()
   # pylint: disable=g-import-not-at-top
+  from sparsezoo_tf.data import files as data_files
   from sparsezoo_tf.localization import pictures
   model, name, weights, sha256, mode = _load_model()
   indices = _canvas_indices()
@@ -347,7 +323,7 @@ def main(argv):
     with open(os.path.join(temporary, "index.json"), "w") as stream:
       json.dump(index, stream, indent=2)
       stream.write("\n")
-    _publish(temporary, output)
+    data_files.publish_folder(temporary, output)
   except BaseException:
     shutil.rmtree(temporary, ignore_errors=True)
     raise

@@ -57,16 +57,7 @@ def _check_cheap_flags() -> None:
   if len(set(FLAGS.splits)) != len(FLAGS.splits):
     raise ValueError(f"--splits {','.join(FLAGS.splits)}: a split is "
                      f"repeated")
-  output = FLAGS.output_dir
-  parent = os.path.dirname(os.path.abspath(output))
-  if os.path.exists(output) and not os.path.isdir(output):
-    raise ValueError(f"--output_dir {output} is a file; give a folder")
-  if os.path.isdir(output) and os.listdir(output) and not FLAGS.overwrite:
-    raise ValueError(f"--output_dir {output} exists and is not empty; pass "
-                     f"--overwrite to replace it")
-  if not os.path.isdir(parent):
-    raise ValueError(f"--output_dir {output}: the folder {parent} does not "
-                     f"exist")
+  _cli.check_output_folder("output_dir", FLAGS.output_dir, FLAGS.overwrite)
 
 
 def _size_mb(folder: str) -> float:

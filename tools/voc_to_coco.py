@@ -45,7 +45,6 @@ The JSON is written atomically; an existing --output is replaced only
 with --overwrite.
 """
 
-import json
 import os
 import sys
 
@@ -95,23 +94,13 @@ def _check_cheap_flags() -> None:
                      f"replace it")
 
 
-def _write_json(path: str, value) -> None:
-  """Compact JSON, written to a temporary file renamed into place."""
-  temporary = f"{path}.tmp-{os.getpid()}"
-  try:
-    with open(temporary, "w", encoding="utf-8") as stream:
-      json.dump(value, stream, separators=(",", ":"))
-    os.replace(temporary, path)
-  finally:
-    if os.path.exists(temporary):
-      os.remove(temporary)
-
-
 def main(argv):
   del argv
   _check_cheap_flags()
   _cli.initialize_tensorflow()  # the package imports TensorFlow
-  from sparsezoo_tf.data import voc  # pylint: disable=g-import-not-at-top
+  # pylint: disable=g-import-not-at-top
+  from sparsezoo_tf.data import files
+  from sparsezoo_tf.data import voc
   sets = voc.parse_sets(FLAGS.sets)
   result = voc.voc_to_coco(
       FLAGS.voc_root, sets, difficult=FLAGS.difficult, clip=FLAGS.clip,
@@ -121,7 +110,7 @@ def main(argv):
   if len(result.skipped) > MAX_WARNINGS:
     _cli.warn(f"... and {len(result.skipped) - MAX_WARNINGS} more skipped "
               f"images")
-  _write_json(FLAGS.output, result.coco)
+  files.write_json_compact(FLAGS.output, result.coco)
   names = ",".join(f"{year}:{split}" for year, split in sets)
   print(f"VOC {names} -> {FLAGS.output}: {result.num_images} images, "
         f"{result.num_objects} objects, {result.num_difficult} difficult "

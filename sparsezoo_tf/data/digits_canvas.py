@@ -119,9 +119,11 @@ def _overlaps(box, boxes) -> bool:
              for t, l, b, r in boxes)
 
 
-def _place(patches, canvas_size: int, rng: np.random.Generator):
-  """Non-overlapping (top, left, bottom, right) boxes of the patches, or
-  None when a patch finds no free place in POSITION_TRIES tries."""
+def place_patches(patches, canvas_size: int, rng: np.random.Generator,
+                  fits=lambda box, boxes: not _overlaps(box, boxes)):
+  """(top, left, bottom, right) boxes of the patches, each drawn uniformly
+  until `fits(box, boxes placed so far)` (default: no overlap), or None
+  when a patch finds no place in POSITION_TRIES tries."""
   boxes = []
   for patch in patches:
     height, width = patch.shape
@@ -129,7 +131,7 @@ def _place(patches, canvas_size: int, rng: np.random.Generator):
       top = int(rng.integers(0, canvas_size - height + 1))
       left = int(rng.integers(0, canvas_size - width + 1))
       box = (top, left, top + height, left + width)
-      if not _overlaps(box, boxes):
+      if fits(box, boxes):
         boxes.append(box)
         break
     else:
@@ -217,7 +219,7 @@ def _make_canvases(split, count, canvas_size, digits_per_canvas, min_size,
       sides = rng.integers(min_size, max_size + 1, digits_per_canvas)
       patches = [_digit_patch(source[p], int(s))
                  for p, s in zip(picks, sides)]
-      placed = _place(patches, canvas_size, rng)
+      placed = place_patches(patches, canvas_size, rng)
       if placed is not None:
         break
     else:

@@ -75,6 +75,7 @@ import tensorflow as tf
 
 from sparsezoo_tf.data import digits
 from sparsezoo_tf.data import digits_canvas
+from sparsezoo_tf.data import files
 
 DATASET_NAME = "digits_detection"
 DETECTION_SPLITS = ("train", "val", "test")
@@ -89,7 +90,7 @@ MAX_COVER = 0.25
 SEED = 0
 NUM_CLASSES = 10
 # Random positions tried for one digit, then whole canvases (fresh sizes).
-POSITION_TRIES = 100
+POSITION_TRIES = digits_canvas.POSITION_TRIES
 CANVAS_TRIES = 100
 # COCO image id of image i of split k: IMAGE_ID_STRIDE * (k + 1) + i + 1.
 IMAGE_ID_STRIDE = 1_000_000
@@ -254,24 +255,6 @@ def _compatible(box, boxes, max_iou: float, max_cover: float) -> bool:
   return True
 
 
-def _place(patches, canvas_size, max_iou, max_cover, rng):
-  """Boxes (top, left, bottom, right) of the patches within the overlap
-  bounds, or None when a patch finds no place in POSITION_TRIES tries."""
-  boxes = []
-  for patch in patches:
-    height, width = patch.shape
-    for _ in range(POSITION_TRIES):
-      top = int(rng.integers(0, canvas_size - height + 1))
-      left = int(rng.integers(0, canvas_size - width + 1))
-      box = (top, left, top + height, left + width)
-      if _compatible(box, boxes, max_iou, max_cover):
-        boxes.append(box)
-        break
-    else:
-      return None
-  return boxes
-
-
 def make_detection_set(split: str, count: Optional[int] = None, *,
                        canvas_size: int = CANVAS_SIZE,
                        min_size: int = MIN_DIGIT_SIZE,
@@ -339,7 +322,9 @@ def _make_detection_set(split, count, canvas_size, min_size, max_size,
       sides = rng.integers(min_size, max_size + 1, number)
       patches = [_digit_patch(everything.images[p], int(s))
                  for p, s in zip(picks, sides)]
-      placed = _place(patches, canvas_size, max_iou, max_cover, rng)
+      placed = digits_canvas.place_patches(
+          patches, canvas_size, rng,
+          lambda box, boxes: _compatible(box, boxes, max_iou, max_cover))
       if placed is not None:
         break
     else:
@@ -463,22 +448,6 @@ def check_output_dir(output_dir: str, overwrite: bool) -> None:
                      f"not exist")
 
 
-def _publish(temporary: str, output: str) -> None:
-  """Renames the finished `temporary` folder to `output`, replacing it."""
-  umask = os.umask(0)
-  os.umask(umask)
-  os.chmod(temporary, 0o777 & ~umask)  # mkdtemp's folder is private
-  if not os.path.isdir(output):
-    os.rename(temporary, output)
-    return
-  old = tempfile.mkdtemp(prefix=f".{os.path.basename(output)}.old.",
-                         dir=os.path.dirname(os.path.abspath(output)))
-  os.rmdir(old)
-  os.rename(output, old)
-  os.rename(temporary, output)
-  shutil.rmtree(old)
-
-
 def _write_split(folder: str, detection_set: DetectionSet) -> None:
   for identifier, image in zip(detection_set.image_ids,
                                detection_set.images):
@@ -553,7 +522,7 @@ def write_coco(output_dir: str,
       _write_split(temporary, detection_set)
       counts[split] = SplitCounts(len(detection_set),
                                   int(detection_set.num_objects.sum()))
-    _publish(temporary, output_dir)
+    files.publish_folder(temporary, output_dir)
   except BaseException:
     shutil.rmtree(temporary, ignore_errors=True)
     raise

@@ -55,6 +55,8 @@ import numpy as np
 from pycocotools import coco as coco_lib
 from pycocotools import cocoeval
 
+from sparsezoo_tf.data import files
+
 IOU_THRESHOLD = 0.5
 MAX_DETECTIONS = 100
 VOC_METRICS = ("voc07", "voc10")
@@ -571,12 +573,5 @@ def write_detections(path: Union[str, os.PathLike],
   folder = os.path.dirname(os.path.abspath(path))
   if not os.path.isdir(folder):
     raise FileNotFoundError(2, "No such folder", folder)
-  temporary = f"{path}.tmp-{os.getpid()}"
-  try:
-    with open(temporary, "w", encoding="utf-8") as stream:
-      json.dump(checked, stream, separators=(",", ":"))
-    os.replace(temporary, path)
-  finally:
-    if os.path.exists(temporary):
-      os.remove(temporary)
+  files.write_json_compact(path, checked)
   return len(checked)

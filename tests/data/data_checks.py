@@ -1,6 +1,7 @@
 """Checks shared by the data tests."""
 
 import numpy as np
+import tensorflow as tf
 
 from sparsezoo_tf.data import statistics
 
@@ -33,3 +34,16 @@ def assert_colours(images, labels, colour_of, name, atol=3.0):
     expected = np.asarray(colour_of(int(label)), np.float64)
     np.testing.assert_allclose(image, np.broadcast_to(expected, image.shape),
                                atol=atol, err_msg=f"label {label}")
+
+
+def resized_digit(digit, size):
+  """An 8x8 digit (0..16) as the canvases draw it, computed independently:
+  tf.image.resize's bilinear (half-pixel centres) on 0..255, cropped to the
+  non-zero pixels."""
+  resized = tf.image.resize(np.asarray(digit, np.float32)[..., None],
+                            (size, size), method="bilinear",
+                            antialias=False)[..., 0].numpy()
+  patch = np.round(resized * 255.0 / 16.0)
+  rows = np.flatnonzero(patch.any(axis=1))
+  columns = np.flatnonzero(patch.any(axis=0))
+  return patch[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]

@@ -36,18 +36,6 @@ def _digest(canvases):
   return digest.hexdigest()
 
 
-def _reference_patch(digit, size):
-  """tf.image.resize's bilinear (half-pixel centres) on 0..255, cropped to
-  the non-zero pixels."""
-  resized = tf.image.resize(np.asarray(digit, np.float32)[..., None],
-                            (size, size), method="bilinear",
-                            antialias=False)[..., 0].numpy()
-  patch = np.round(resized * 255.0 / 16.0)
-  rows = np.flatnonzero(patch.any(axis=1))
-  columns = np.flatnonzero(patch.any(axis=0))
-  return patch[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
-
-
 def test_one_digit_canvases_of_the_test_split(sklearn_digits):
   canvases = data.make_canvases("test")
   n = 359
@@ -91,7 +79,7 @@ def test_pixels_match_an_independent_rendering(sklearn_digits, kwargs):
   rendered = np.zeros(canvases.images.shape[:3])
   for i in range(len(canvases)):
     for j in range(canvases.labels.shape[1]):
-      patch = _reference_patch(
+      patch = data_checks.resized_digit(
           sklearn_digits.images[canvases.source_indices[i, j]],
           int(canvases.sizes[i, j]))
       top, left, bottom, right = canvases.boxes[i, j].astype(int)

@@ -16,6 +16,7 @@ import pytest
 import tensorflow as tf
 from sklearn import datasets
 
+import data_checks
 from sparsezoo_tf.data import digits
 from sparsezoo_tf.data import digits_detection as dd
 
@@ -132,25 +133,13 @@ def test_boxes_are_tight_around_the_ink(overlap):
     assert not (image[~covered] > 0).any(), i
 
 
-def _reference_patch(digit, size):
-  """tf.image.resize's bilinear (half-pixel centres) on 0..255, cropped to
-  the non-zero pixels."""
-  resized = tf.image.resize(np.asarray(digit, np.float32)[..., None],
-                            (size, size), method="bilinear",
-                            antialias=False)[..., 0].numpy()
-  patch = np.round(resized * 255.0 / 16.0)
-  rows = np.flatnonzero(patch.any(axis=1))
-  columns = np.flatnonzero(patch.any(axis=0))
-  return patch[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
-
-
 def test_lone_digits_are_tf_resized_digits(sklearn_digits):
   canvases = dd.make_detection_set("test", 60)
   lone = np.flatnonzero(canvases.num_objects == 1)
   assert len(lone) >= 5
   for i in lone:
     (top, left, bottom, right), = _objects(canvases, i)[0]
-    patch = _reference_patch(
+    patch = data_checks.resized_digit(
         sklearn_digits.images[canvases.source_indices[i, 0]],
         int(canvases.sizes[i, 0]))
     assert patch.shape == (bottom - top, right - left), i
