@@ -1,8 +1,14 @@
 """Object detection: Faster R-CNN with the zoo's backbones through TF Model
 Garden (paper 003, section 4.3, Table 9), and its metrics.
 
-For now the package holds the metrics only (NumPy and pycocotools; it
-imports nothing of Model Garden's vision modules):
+The metrics need only NumPy and pycocotools; the detectors and backbones
+import Model Garden's vision modules when first used (`list_detectors`,
+`create_detector`, `detector_info`, `detector_config` load `detectors`):
+
+    detection.list_detectors("fasterrcnn_vgg16*")
+    model = detection.create_detector("fasterrcnn_vgg16_scfusion8",
+                                      num_classes=21)
+    detection.detector_info("fasterrcnn_vgg16_scfusion8").size_mb  # 474.2
 
     from sparsezoo_tf import detection
     detection.coco_metrics("instances_val2017.json", "detections.json")
@@ -18,7 +24,12 @@ Modules:
   metrics: `coco_metrics`, `voc_map`, `voc_ap`, `read_annotations`,
     `read_detections`, `has_ground_truth`, `coco_detections`,
     `write_detections`.
+  backbones: the zoo's models as Model Garden backbones ("sparsezoo").
+  detectors: paper 003's VGG-16 Faster R-CNNs (and sp2 / fc512), ResNet-FPN
+    ones, their configs and sizes.
 """
+
+import importlib
 
 from sparsezoo_tf.detection.metrics import COCO_METRIC_NAMES
 from sparsezoo_tf.detection.metrics import coco_detections
@@ -37,4 +48,16 @@ __all__ = [
     "coco_detections", "coco_metric_names", "coco_metrics",
     "has_ground_truth", "read_annotations", "read_detections", "voc_ap",
     "voc_map", "write_detections",
+    "list_detectors", "create_detector", "detector_info", "detector_config",
 ]
+
+_DETECTOR_API = ("list_detectors", "create_detector", "detector_info",
+                 "detector_config")
+
+
+def __getattr__(name):
+  # The detectors import Model Garden's vision modules: only when used.
+  if name in _DETECTOR_API:
+    detectors = importlib.import_module("sparsezoo_tf.detection.detectors")
+    return getattr(detectors, name)
+  raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
