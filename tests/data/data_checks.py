@@ -1,5 +1,7 @@
 """Checks shared by the data tests."""
 
+import os
+
 import numpy as np
 import tensorflow as tf
 
@@ -47,3 +49,14 @@ def resized_digit(digit, size):
   rows = np.flatnonzero(patch.any(axis=1))
   columns = np.flatnonzero(patch.any(axis=0))
   return patch[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+
+
+def folder_files(folder):
+  """{relative path: bytes} of every file under `folder`."""
+  found = {}
+  for directory, _, names in os.walk(folder):
+    for name in names:
+      path = os.path.join(directory, name)
+      with open(path, "rb") as stream:
+        found[os.path.relpath(path, folder)] = stream.read()
+  return found

@@ -38,17 +38,6 @@ def _fresh(*args, **kwargs):
   return dd.make_detection_set(*args, **kwargs)
 
 
-def _files(folder):
-  """{relative path: bytes} of every file under `folder`."""
-  found = {}
-  for directory, _, names in os.walk(folder):
-    for name in names:
-      path = os.path.join(directory, name)
-      with open(path, "rb") as stream:
-        found[os.path.relpath(path, folder)] = stream.read()
-  return found
-
-
 def _objects(detection_set, i):
   """(boxes as int (top, left, bottom, right), labels) of canvas i."""
   number = detection_set.num_objects[i]
@@ -212,7 +201,7 @@ def test_written_files_are_byte_identical_and_seeded(tmp_path):
   dd._make_detection_set.cache_clear()
   dd.write_coco(str(tmp_path / "b"), ("train", "test"), **kwargs)
   dd.write_coco(str(tmp_path / "c"), ("train", "test"), limit=15, seed=6)
-  a, b, c = (_files(tmp_path / name) for name in "abc")
+  a, b, c = (data_checks.folder_files(tmp_path / name) for name in "abc")
   assert sorted(a) == sorted(
       ["annotations/train.json", "annotations/test.json"] +
       [f"images/{1_000_001 + i}.png" for i in range(15)] +

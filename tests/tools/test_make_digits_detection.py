@@ -14,25 +14,17 @@ import tensorflow as tf
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "training"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "data"))
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
+import data_checks
 import tool_runner
 from sparsezoo_tf.data import digits_detection as dd
 
 pytestmark = pytest.mark.single_path  # the tool's plumbing, not the op
 
 TOOL = "make_digits_detection"
-
-
-def _files(folder):
-  """{relative path: bytes} of every file under `folder`."""
-  found = {}
-  for directory, _, names in os.walk(folder):
-    for name in names:
-      path = os.path.join(directory, name)
-      with open(path, "rb") as stream:
-        found[os.path.relpath(path, folder)] = stream.read()
-  return found
 
 
 def test_tool_output_is_the_library_and_model_garden_converts_it(tmp_path):
@@ -56,7 +48,8 @@ def test_tool_output_is_the_library_and_model_garden_converts_it(tmp_path):
   dd._make_detection_set.cache_clear()
   dd.write_coco(str(tmp_path / "library"), ("val", "test"), limit=12,
                 seed=3)
-  assert _files(output) == _files(tmp_path / "library")
+  assert data_checks.folder_files(output) == data_checks.folder_files(
+      tmp_path / "library")
 
   # Model Garden's converter, with its flags, on the test split.
   prefix = tmp_path / "records" / "test"
