@@ -77,6 +77,7 @@ import tf_keras as keras
 import sparsezoo_tf
 from sparsezoo_tf import keras_compat
 from sparsezoo_tf import ops
+from sparsezoo_tf import optimization
 from sparsezoo_tf.data import files as data_files
 from sparsezoo_tf.models import weights as weights_lib
 from sparsezoo_tf.optimization import pruning
@@ -294,16 +295,8 @@ def serving_model(model: keras.Model, implementation: str) -> keras.Model:
   return copy
 
 
-# TF-MOT's layers of a quantization-aware model.
-_QUANTIZE_LAYERS = ("QuantizeWrapper", "QuantizeWrapperV2", "QuantizeLayer",
-                    "QuantizeAnnotate")
-
-
-def is_quantize_aware(model: keras.Model) -> bool:
-  """Whether `model` has TF-MOT quantization layers (a QAT model, from
-  `tfmot.quantization.keras.quantize_model`)."""
-  return any(type(layer).__name__ in _QUANTIZE_LAYERS
-             for layer in getattr(model, "layers", ()))
+# Whether a model is quantization-aware (TF-MOT's quantization layers).
+is_quantize_aware = optimization.is_quantized
 
 
 @contextlib.contextmanager
@@ -488,11 +481,16 @@ def _as_numpy(outputs) -> Dict[str, np.ndarray]:
   return {"output_0": np.asarray(outputs)}
 
 
+def _write_sha256_record(path: str) -> None:
+  """`path`'s SHA-256 record beside it (`<path>.sha256`)."""
+  with open(path + weights_lib.RECORD_SUFFIX, "w") as stream:
+    stream.write(weights_lib.sha256_record(path))
+
+
 def _write_file(path: str, content: bytes) -> None:
   with open(path, "wb") as stream:
     stream.write(content)
-  with open(path + weights_lib.RECORD_SUFFIX, "w") as stream:
-    stream.write(weights_lib.sha256_record(path))
+  _write_sha256_record(path)
 
 
 def _write_tflite(model: keras.Model, directory: str, formats: List[str],
@@ -620,8 +618,7 @@ def _write(model: keras.Model, directory: str, formats: List[str],
       _compare("the .keras model", _model_outputs(model, images),
                _model_outputs(reloaded, images))
       del reloaded
-    with open(path + weights_lib.RECORD_SUFFIX, "w") as stream:
-      stream.write(weights_lib.sha256_record(path))
+    _write_sha256_record(path)
     info["keras"] = {"file": KERAS_FILE, "requires": REQUIRES}
   if any(name in TFLITE_FORMATS for name in formats):
     _write_tflite(model, directory, formats, batch_size, verify,

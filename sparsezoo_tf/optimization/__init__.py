@@ -7,6 +7,8 @@ of the zoo's models (README, "Pruning and quantization-aware training").
   weights zero while fine-tuning.
 - `quantization`: `quantize`, `quantize_scope`, the `QuantizeConfig` of
   every sparse layer class.
+- `is_quantized(model)`: whether a model is quantization-aware (without
+  importing tfmot when nothing has).
 
 tfmot is imported on first use, and without changing what `tf.keras`
 means (importing it sets `TF_USE_LEGACY_KERAS`; `_tfmot` undoes that):
@@ -16,6 +18,7 @@ it; `quantization` (imported on first access) and pruning calls do.
 
 import importlib
 
+from sparsezoo_tf.optimization._tfmot import is_quantized
 from sparsezoo_tf.optimization import pruning
 from sparsezoo_tf.optimization import sparsity_preserving
 from sparsezoo_tf.optimization.pruning import prune
@@ -27,7 +30,7 @@ from sparsezoo_tf.optimization.sparsity_preserving import PreserveSparsity
 _LAZY = {"quantization": None, "quantize": "quantize",
          "quantize_scope": "quantize_scope"}
 
-__all__ = ["PreserveSparsity", "prune", "pruning", "pruning_plan",
+__all__ = ["PreserveSparsity", "is_quantized", "prune", "pruning", "pruning_plan",
            "quantization", "quantize", "quantize_scope", "sparsity",
            "sparsity_preserving", "strip"]
 

@@ -67,3 +67,16 @@ def prune_registry():
   load()
   from tensorflow_model_optimization.python.core.sparsity.keras import prune_registry as registry  # pylint: disable=g-import-not-at-top
   return registry.PruneRegistry
+
+
+def is_quantized(model) -> bool:
+  """Whether `model` is quantization-aware: it has tfmot's quantization
+  layers (`QuantizeWrapper`, `QuantizeLayer`). False, without importing
+  tfmot, while nobody has imported it."""
+  if not loaded():
+    return False
+  # pylint: disable-next=g-import-not-at-top
+  from tensorflow_model_optimization.python.core.quantization.keras import quantize_layer, quantize_wrapper
+  classes = (quantize_wrapper.QuantizeWrapper, quantize_layer.QuantizeLayer)
+  return any(isinstance(layer, classes)
+             for layer in getattr(model, "layers", ()))

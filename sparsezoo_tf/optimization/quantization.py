@@ -327,8 +327,5 @@ def quantize(model: keras.Model,
     return _qk.quantize_apply(annotated)
 
 
-def is_quantized(model: keras.Model) -> bool:
-  """Whether `model` has tfmot quantization wrappers."""
-  from tensorflow_model_optimization.python.core.quantization.keras import quantize_wrapper  # pylint: disable=g-import-not-at-top
-  return any(isinstance(layer, quantize_wrapper.QuantizeWrapper)
-             for layer in model.layers)
+# Whether a model has tfmot's quantization layers (one check, in `_tfmot`).
+is_quantized = _tfmot.is_quantized
