@@ -50,8 +50,10 @@ FLAGS = flags.FLAGS
 
 def _check_cheap_flags() -> None:
   """Errors found before TensorFlow is imported (it takes seconds)."""
+  if not FLAGS.splits:
+    raise ValueError(f"--splits is empty: give some of {', '.join(SPLITS)}")
   unknown = [split for split in FLAGS.splits if split not in SPLITS]
-  if unknown or not FLAGS.splits:
+  if unknown:
     raise ValueError(f"--splits {','.join(FLAGS.splits)}: give some of "
                      f"{', '.join(SPLITS)}")
   if len(set(FLAGS.splits)) != len(FLAGS.splits):

@@ -14,6 +14,7 @@ its markers, with that table's own settings (`zoo_table.README_TABLES`):
     python tools/model_table.py --readme digits_weights  # the digits weights
     python tools/model_table.py --readme cam_weights     # the CAM weights
     python tools/model_table.py --readme tflite          # digits TFLite
+    python tools/model_table.py --readme detection_weights  # detectors
 
 Counting builds every model in a throwaway graph (no weights allocated):
 the whole zoo takes several minutes on 2 cores.

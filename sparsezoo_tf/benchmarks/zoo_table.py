@@ -6,8 +6,8 @@ Latency ratios divide by the dense baseline measured in the same run, the
 two models taking turns (`benchmarks.ops.time_interleaved`), minimum of
 several runs: the only honest way on a shared, noisy machine.
 
-README.md's tables of the zoo, of its latency, of the digits weights and
-of their TFLite files are generated: each lives between
+README.md's tables of the zoo, of its latency, of the digits weights, of
+their TFLite files and of the digits detectors' weights are generated: each lives between
 `<!-- key: begin -->` / `<!-- key: end -->` markers, `README_TABLES[key]`
 says how it is made, and `python tools/model_table.py --readme key`
 rewrites it (`tests/test_readme.py`, and `tests/test_tflite.py` for the
@@ -16,6 +16,7 @@ TFLite table, fail when one drifts from what this module writes).
 
 import contextlib
 import dataclasses
+import fnmatch
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -210,6 +211,39 @@ def weights_markdown(entries: Sequence[weights_lib.WeightsEntry],
   return "\n".join(lines)
 
 
+# The COCO metrics of a detector's weights entry, as the table lists them.
+DETECTION_METRICS = ("AP", "AP50", "AP75", "ARmax100")
+
+
+def detection_weights_markdown(entries: Sequence[weights_lib.WeightsEntry],
+                               split: str = "test") -> str:
+  """The table of registered detector weights: detector, backbone and its
+  scheme, parameters, multiply-adds at the detector's input size (box head
+  on 64 RoIs, its test proposals) and the COCO metrics
+  `tools/eval_detector.py` measured on `split`."""
+  # pylint: disable-next=g-import-not-at-top
+  from sparsezoo_tf.detection import detectors  # imports Model Garden
+  lines = ["| " + " | ".join(
+      ["weights", "backbone", "scheme", "params", "MACs"]
+      + [f"{split} {key}" for key in DETECTION_METRICS]) + " |",
+           "|---|---|---|---:|---:|" + "---:|" * len(DETECTION_METRICS)]
+  for entry in entries:
+    missing = [key for key in DETECTION_METRICS if key not in entry.metrics]
+    if missing:
+      raise ValueError(f"weights {entry.name!r} of {entry.model!r} have no "
+                       f"measured {missing} to list")
+    spec = detectors.detector_spec(entry.model)
+    config = detectors.detector_config(entry.model)
+    info = detectors.detector_info(
+        entry.model, num_rois=config.roi_generator.test_num_proposals)
+    cells = [f"`{entry.model}` \"{entry.name}\"", spec.backbone,
+             registry.model_info(spec.backbone).scheme,
+             f"{info.params:,}", _millions(info.flops)]
+    cells += [f"{entry.metrics[key]:.4f}" for key in DETECTION_METRICS]
+    lines.append("| " + " | ".join(cells) + " |")
+  return "\n".join(lines)
+
+
 def _accuracy(value: float, examples: int) -> str:
   return f"{value:.4f} ({round(value * examples)}/{examples})"
 
@@ -267,7 +301,9 @@ class ReadmeTable:
     kind: "zoo" (`to_markdown`), "latency" (`latency_markdown`: the models
       with a baseline), "weights" (`weights_markdown`: the models'
       registered weights files on `dataset`) or "tflite"
-      (`tflite_markdown`: the same weights files as TFLite files).
+      (`tflite_markdown`: the same weights files as TFLite files) or
+      "detection" (`detection_weights_markdown`: registered detector
+      weights on `dataset`; patterns match detector names).
     patterns: shell patterns of the model names (`select`).
     batches: batch sizes of the latency columns.
     repeats: timed runs per latency (minimum).
@@ -297,9 +333,13 @@ README_TABLES = {
     # Converts each digits weights file twice: about 40 s on 2 cores.
     "tflite": ReadmeTable("tflite", patterns=("digits_cnn*",),
                           dataset="digits"),
+    # The Faster R-CNN detectors' weights (detector names, not models).
+    "detection_weights": ReadmeTable("detection",
+                                     patterns=("fasterrcnn_digits_*",),
+                                     dataset="digits_detection"),
 }
 # The kinds whose lines are registered weights files.
-_WEIGHTS_KINDS = ("weights", "tflite")
+_WEIGHTS_KINDS = ("weights", "tflite", "detection")
 
 
 def _readme_spec(key: str) -> ReadmeTable:
@@ -312,6 +352,12 @@ def _readme_spec(key: str) -> ReadmeTable:
 def readme_models(key: str) -> List[str]:
   """The models, in registry order, whose lines README table `key` has."""
   spec = _readme_spec(key)
+  if spec.kind == "detection":
+    names = sorted({e.model for e in weights_lib.list_weights()
+                    if e.available and e.dataset == spec.dataset
+                    and any(fnmatch.fnmatchcase(e.model, pattern)
+                            for pattern in spec.patterns)})
+    return names
   names = select(spec.patterns)
   if spec.kind == "latency":
     return [n for n in names if registry.model_info(n).baseline]
@@ -349,6 +395,8 @@ def readme_table(key: str, names: Optional[Sequence[str]] = None,
                     key=lambda e: (names.index(e.model), e.name))
     if spec.kind == "tflite":
       return tflite_markdown(chosen)
+    if spec.kind == "detection":
+      return detection_weights_markdown(chosen)
     return weights_markdown(chosen)
   batches = spec.batches if measure else ()
   rows = zoo_rows(names, batches, spec.repeats)

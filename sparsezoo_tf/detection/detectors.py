@@ -7,7 +7,7 @@ TF Model Garden, on the zoo's backbones.
                                  #  'fasterrcnn_vgg16', ...]
     model = detectors.create_detector("fasterrcnn_vgg16_scfusion8",
                                       num_classes=21)
-    detectors.detector_info("fasterrcnn_vgg16").size_mb   # 522.9
+    detectors.detector_info("fasterrcnn_vgg16").size_mb   # 523.0
 
 Detectors:
   fasterrcnn_vgg16[_scfusion{2,4,8}]  py-faster-rcnn's VGG-16 Faster R-CNN:
@@ -23,6 +23,15 @@ Detectors:
       2-6, FPN 256, one 3x3 RPN convolution, 3 anchors per location, four
       3x3 convolutions and one FC of 1024 in the box head) on any ImageNet
       ResNet of the zoo.
+  fasterrcnn_digits_resnet18[_sc]  small ResNet-FPN detectors for the
+      embedded 96x96 digits_detection set (ResNet-18 at a quarter width,
+      and its SW-SC counterpart at the zoo's equal-FLOPs width; levels 2-4,
+      FPN 32, FC 128); their trained weights ship ("digits_detection").
+
+`create_detector(name, backbone_weights=...)` loads a classifier's weights
+into the backbone (and, for the VGG-16 detectors with FC layers of 4096,
+its fc1 / fc2 into fc6 / fc7, as py-faster-rcnn starts them);
+`create_detector(name, weights=...)` loads a whole detector's.
 
 Readings where paper 003 is silent (chosen so that the parameter counts
 reproduce Table 9's model sizes, float32, 21 classes, MB = 2^20 bytes):
@@ -85,6 +94,8 @@ from sparsezoo_tf.analysis import counting
 from sparsezoo_tf.detection import backbones
 from sparsezoo_tf.models import convs
 from sparsezoo_tf.models import registry
+from sparsezoo_tf.models import weights as zoo_weights
+from sparsezoo_tf.training import runs
 
 FLOAT32_BYTES = 4
 MIB = 2**20
@@ -93,6 +104,16 @@ DEFAULT_INPUT_SIZE = (512, 512)  # paper 003's compact test scale
 VGG_BACKBONES = ("vgg16", "vgg16_scfusion2", "vgg16_scfusion4",
                  "vgg16_scfusion8")
 RPN_CONV_SCHEMES = ("dense", "sc")
+VGG_FC_UNITS = 4096
+# The classifier layers the box head's FC layers start from, in order.
+CLASSIFIER_FC_LAYERS = ("fc1", "fc2")
+# The digits_detection detectors: 96x96 canvases, 10 digits + background,
+# ResNet-18 at a quarter width; SW-SC widens by 1.3125 (resnet18_sc's
+# equal-FLOPs width).
+DIGITS_INPUT = 96
+DIGITS_CLASSES = 11
+DIGITS_WIDTH = 0.25
+SC_WIDTH = 1.3125
 
 # Table 9 of paper 003 (VOC2007 test, 21 classes): model size in MB.
 PAPER_003_TABLE_9_MB = {
@@ -104,9 +125,26 @@ PAPER_003_TABLE_9_MB = {
 
 @dataclasses.dataclass
 class FasterRCNN(maskrcnn_cfg.MaskRCNN):
-  """Model Garden's `MaskRCNN` config whose backbone may be a zoo model."""
+  """Model Garden's `MaskRCNN` config whose backbone may be a zoo model,
+  with paper 003's two head changes.
+
+  Attributes:
+    backbone: Model Garden's backbone one-of, plus type "sparsezoo".
+    sp2: the box head reads the RoI features' even-indexed channels only.
+    rpn_conv: "dense", or a zoo scheme (e.g. "sc": SW-SC) for the RPN's
+      3x3 convolutions.
+    rpn_implementation: "auto", "op" or "reference" for a sparse RPN
+      convolution.
+    fc_from_classifier: when the backbone loads classifier weights, the
+      box head's FC layers start from the classifier's fc1 / fc2 (VGG's
+      fc6 / fc7, py-faster-rcnn's initialization); their shapes must match.
+  """
   backbone: backbones.Backbone = dataclasses.field(
       default_factory=backbones.Backbone)
+  sp2: bool = False
+  rpn_conv: str = "dense"
+  rpn_implementation: str = "auto"
+  fc_from_classifier: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +159,10 @@ class DetectorSpec:
     sp2: the box head reads the RoI features' even channels only.
     rpn_conv: "dense" or "sc" (SW-SC) for the RPN's 3x3 convolution.
     description: one line.
+    input_size: the default (height, width).
+    num_classes: the default classes, background included.
+    backbone_kwargs: arguments of the zoo model the detector fixes, as
+      (name, value) pairs (e.g. (("width", 0.25),)).
   """
   name: str
   backbone: str
@@ -129,6 +171,9 @@ class DetectorSpec:
   sp2: bool
   rpn_conv: str
   description: str
+  input_size: Tuple[int, int] = DEFAULT_INPUT_SIZE
+  num_classes: int = VOC_CLASSES
+  backbone_kwargs: Tuple[Tuple[str, Any], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -187,8 +232,24 @@ def _fpn_specs() -> List[DetectorSpec]:
   return specs
 
 
+def _digits_specs() -> List[DetectorSpec]:
+  """The embedded set's detectors: a ResNet-18 at a quarter width, and its
+  SW-SC counterpart at the zoo's equal-FLOPs width (x 1.3125)."""
+  return [
+      DetectorSpec(
+          "fasterrcnn_digits_" + backbone, backbone, "digits", 128, False,
+          "dense",
+          f"small ResNet-FPN Faster R-CNN on {backbone} x {width} for the "
+          f"96x96 digits_detection set",
+          input_size=(DIGITS_INPUT, DIGITS_INPUT),
+          num_classes=DIGITS_CLASSES, backbone_kwargs=(("width", width),))
+      for backbone, width in (("resnet18", DIGITS_WIDTH),
+                              ("resnet18_sc", DIGITS_WIDTH * SC_WIDTH))]
+
+
 def _specs() -> Dict[str, DetectorSpec]:
-  return {spec.name: spec for spec in _vgg_specs() + _fpn_specs()}
+  return {spec.name: spec
+          for spec in _vgg_specs() + _fpn_specs() + _digits_specs()}
 
 
 def list_detectors(pattern: str = "*") -> List[str]:
@@ -222,8 +283,8 @@ def _check_size(name: str, input_size: Sequence[int]) -> Tuple[int, int]:
   return size
 
 
-def detector_config(name: str, num_classes: int = VOC_CLASSES,
-                    input_size: Sequence[int] = DEFAULT_INPUT_SIZE,
+def detector_config(name: str, num_classes: Optional[int] = None,
+                    input_size: Optional[Sequence[int]] = None,
                     weights: Optional[str] = None,
                     backbone_kwargs: Optional[Mapping[str, Any]] = None,
                     overrides: Optional[Mapping[str, Any]] = None
@@ -232,12 +293,15 @@ def detector_config(name: str, num_classes: int = VOC_CLASSES,
 
   Args:
     name: a detector of `list_detectors()`.
-    num_classes: classes of the head, background included (21 for VOC).
-    input_size: (height, width), multiples of 32.
+    num_classes: classes of the head, background included; None: the
+      detector's default (21 for VOC, 11 for digits_detection).
+    input_size: (height, width), multiples of 32; None: the detector's
+      default ((512, 512), paper 003's compact test scale; (96, 96) for
+      the digits detectors).
     weights: the backbone's classifier weights (`SparseZooBackbone.
       weights`): None, a registered weights name or an HDF5 path.
     backbone_kwargs: further arguments of the zoo model (e.g. {"width":
-      0.25} for a tiny ResNet).
+      0.25} for a tiny ResNet), on top of those the detector fixes.
     overrides: a nested dict applied last with `config.override(...,
       is_strict=True)` (e.g. {"roi_generator": {"num_proposals": 16}}).
       The fields the detector's definition fixes (levels, fc_dims, ...)
@@ -250,21 +314,23 @@ def detector_config(name: str, num_classes: int = VOC_CLASSES,
     ValueError: an unknown detector, a bad size or class count.
   """
   spec = detector_spec(name)
-  height, width = _check_size(name, input_size)
+  height, width = _check_size(name, input_size or spec.input_size)
+  num_classes = spec.num_classes if num_classes is None else int(num_classes)
   if num_classes < 2:
     raise ValueError(f"{name}: num_classes must be >= 2 (background "
                      f"included), got {num_classes}")
+  model_kwargs = dict(spec.backbone_kwargs, **dict(backbone_kwargs or {}))
   backbone = backbones.Backbone(
       type=backbones.BACKBONE_TYPE,
       sparsezoo=backbones.SparseZooBackbone(
           model_name=spec.backbone, weights=weights or "",
-          model_kwargs=json.dumps(dict(backbone_kwargs))
-          if backbone_kwargs else ""))
+          model_kwargs=json.dumps(model_kwargs) if model_kwargs else ""))
   common = dict(
       num_classes=num_classes, input_size=[height, width, 3],
       include_mask=False, mask_head=None, mask_sampler=None,
       mask_roi_aligner=None, backbone=backbone,
-      roi_aligner=maskrcnn_cfg.ROIAligner(crop_size=7))
+      roi_aligner=maskrcnn_cfg.ROIAligner(crop_size=7),
+      sp2=spec.sp2, rpn_conv=spec.rpn_conv)
   if spec.kind == "vgg":
     config = FasterRCNN(
         min_level=4, max_level=4,
@@ -283,6 +349,32 @@ def detector_config(name: str, num_classes: int = VOC_CLASSES,
             test_pre_nms_top_k=6000, test_num_proposals=300),
         roi_sampler=maskrcnn_cfg.ROISampler(num_sampled_rois=128,
                                             foreground_fraction=0.25),
+        # py-faster-rcnn starts fc6 / fc7 from the ImageNet classifier's;
+        # FC layers of another width (fc512) start random.
+        fc_from_classifier=spec.fc_dims == VGG_FC_UNITS and not spec.sp2,
+        **common)
+  elif spec.kind == "digits":
+    # Digits of 16-40 px on 96x96: levels 2-4 (strides 4-16), anchors of
+    # 16-90 px (4 x 2^level x {1, 2^0.5}), a 32-channel FPN and RPN, two FC
+    # layers of 128; at most 4 digits per image, so few proposals.
+    config = FasterRCNN(
+        min_level=2, max_level=4,
+        anchor=maskrcnn_cfg.Anchor(num_scales=2,
+                                   aspect_ratios=[0.5, 1.0, 2.0],
+                                   anchor_size=4.0),
+        decoder=mg_decoders.Decoder(
+            type="fpn", fpn=mg_decoders.FPN(num_filters=32)),
+        rpn_head=maskrcnn_cfg.RPNHead(num_convs=1, num_filters=32),
+        detection_head=maskrcnn_cfg.DetectionHead(
+            num_convs=0, num_filters=32, num_fcs=2, fc_dims=spec.fc_dims,
+            class_agnostic_bbox_pred=False),
+        roi_generator=maskrcnn_cfg.ROIGenerator(
+            pre_nms_top_k=1000, num_proposals=128,
+            test_pre_nms_top_k=500, test_num_proposals=64),
+        roi_sampler=maskrcnn_cfg.ROISampler(num_sampled_rois=64,
+                                            foreground_fraction=0.25),
+        detection_generator=maskrcnn_cfg.DetectionGenerator(
+            max_num_detections=20),
         **common)
   else:
     config = FasterRCNN(
@@ -346,19 +438,18 @@ class SparseRPNHead(dense_prediction_heads.RPNHead):
                 implementation=self._implementation)
 
 
-def _swap_heads(model: maskrcnn_model.MaskRCNNModel, spec: DetectorSpec,
-                config: FasterRCNN,
-                implementation: str) -> maskrcnn_model.MaskRCNNModel:
-  """`model` with the spec's RPN / detection head classes."""
+def _swap_heads(model: maskrcnn_model.MaskRCNNModel,
+                config: FasterRCNN) -> maskrcnn_model.MaskRCNNModel:
+  """`model` with the config's RPN / detection head classes."""
   parts = dict(model.get_config())
-  if spec.rpn_conv != "dense":
+  if config.rpn_conv != "dense":
     rpn_config = dict(model.rpn_head.get_config())
     parts["rpn_head"] = SparseRPNHead(
-        scheme=spec.rpn_conv, implementation=implementation, **rpn_config)
-  if spec.sp2:
+        scheme=config.rpn_conv, implementation=config.rpn_implementation,
+        **rpn_config)
+  if config.sp2:
     head_config = dict(model.detection_head[0].get_config())
     parts["detection_head"] = EvenChannelDetectionHead(**head_config)
-  del config
   return maskrcnn_model.MaskRCNNModel(**parts)
 
 
@@ -373,6 +464,9 @@ def _build_heads(model: maskrcnn_model.MaskRCNNModel,
   crop = config.roi_aligner.crop_size
   for head in model.detection_head:
     head(keras.Input([1, crop, crop, channels]))
+  # Every weight exists now: Keras' `count_params`, `summary` and weight
+  # loading need the flag, which only a (slow, traced) call would set.
+  model.built = True
 
 
 def level_selector(input_specs: Mapping[str, tf.TensorShape],
@@ -396,42 +490,24 @@ def level_selector(input_specs: Mapping[str, tf.TensorShape],
   return selector
 
 
-def create_detector(name: str, num_classes: int = VOC_CLASSES,
-                    weights: Optional[str] = None,
-                    input_size: Sequence[int] = DEFAULT_INPUT_SIZE,
-                    backbone_kwargs: Optional[Mapping[str, Any]] = None,
-                    overrides: Optional[Mapping[str, Any]] = None,
-                    implementation: str = "auto",
-                    l2_regularizer: Optional[
-                        keras.regularizers.Regularizer] = None
-                    ) -> maskrcnn_model.MaskRCNNModel:
-  """Builds a detector, its weights created.
+def build_detector(config: FasterRCNN,
+                   l2_regularizer: Optional[
+                       keras.regularizers.Regularizer] = None
+                   ) -> maskrcnn_model.MaskRCNNModel:
+  """Builds the detector a `FasterRCNN` config describes, its weights
+  created (what `create_detector` and the experiments' task call).
 
-  Args:
-    name: a detector of `list_detectors()`.
-    num_classes: classes, background included (21 for VOC).
-    weights: the backbone's classifier weights: None (random), a
-      registered weights name of the backbone or an HDF5 path; the heads
-      start random.
-    input_size: (height, width), multiples of 32.
-    backbone_kwargs, overrides: see `detector_config`.
-    implementation: "auto", "op" or "reference" for the sparse RPN layers
-      (the backbone's: backbone_kwargs={"implementation": ...}).
-    l2_regularizer: as `build_maskrcnn`'s.
-
-  Returns:
-    Model Garden's `MaskRCNNModel`: call it as `model(images, image_shape,
-    anchor_boxes, gt_boxes, gt_classes, training=True)` to train, or
-    `model(images, image_shape, anchor_boxes, training=False)` for
-    detections. Its `detector_spec` and `detector_config` are attached.
+  Model Garden's `build_maskrcnn` builds the backbone (the "sparsezoo"
+  builder for zoo models), decoder, heads and generators; a single-level
+  "identity" decoder becomes `level_selector`; `sp2` and a sparse
+  `rpn_conv` swap in `EvenChannelDetectionHead` / `SparseRPNHead`.
 
   Raises:
-    ValueError: an unknown detector (with the nearest names), or a bad
-      argument (see `detector_config`; the backbone's errors for weights).
+    ValueError: a bad config (the backbone's errors for its model and
+      weights; an unknown `rpn_conv` scheme).
   """
-  spec = detector_spec(name)
-  config = detector_config(name, num_classes, input_size, weights,
-                           backbone_kwargs, overrides)
+  if config.rpn_conv != "dense" and config.rpn_conv not in RPN_CONV_SCHEMES:
+    convs.make_policy(config.rpn_conv)  # the scheme registry's error
   specs = keras.layers.InputSpec(shape=[None] + list(config.input_size))
   backbone = backbone_factory.build_backbone(
       input_specs=specs, backbone_config=config.backbone,
@@ -444,12 +520,148 @@ def create_detector(name: str, num_classes: int = VOC_CLASSES,
   model = model_factory.build_maskrcnn(specs, config,
                                        l2_regularizer=l2_regularizer,
                                        backbone=backbone, decoder=decoder)
-  if spec.rpn_conv != "dense" or spec.sp2:
-    model = _swap_heads(model, spec, config, implementation)
+  if config.rpn_conv != "dense" or config.sp2:
+    model = _swap_heads(model, config)
   _build_heads(model, config)
-  model.detector_spec = spec
+  if config.fc_from_classifier and config.backbone.type == (
+      backbones.BACKBONE_TYPE) and config.backbone.sparsezoo.weights:
+    load_classifier_fcs(model, config.backbone.sparsezoo.model_name,
+                        config.backbone.sparsezoo.weights)
   model.detector_config = config
   return model
+
+
+def load_classifier_fcs(model: maskrcnn_model.MaskRCNNModel,
+                        classifier: str, weights: str) -> None:
+  """Sets the box head's FC layers to the classifier's fc1, fc2, ... (VGG's
+  fc6 / fc7 read the 7x7x512 pool5 map flattened in (row, column, channel)
+  order, the order in which Model Garden's head flattens its 7x7 RoI
+  features, so the transfer is exact).
+
+  Args:
+    model: a detector whose head has as many FC layers as the classifier.
+    classifier: the zoo model the weights are of (for registered names).
+    weights: a registered weights name of `classifier` or an HDF5 path.
+
+  Raises:
+    ValueError: the file lacks a layer, or a shape differs (naming both).
+  """
+  path = zoo_weights.resolve(classifier, weights).path
+  # pylint: disable-next=protected-access
+  fcs = model.detection_head[0]._fcs
+  if len(fcs) != len(CLASSIFIER_FC_LAYERS):
+    raise ValueError(f"the box head has {len(fcs)} FC layers; the "
+                     f"classifier's are {CLASSIFIER_FC_LAYERS}")
+  values = [zoo_weights.read_layer(path, name)
+            for name in CLASSIFIER_FC_LAYERS]
+  for fc, name, arrays in zip(fcs, CLASSIFIER_FC_LAYERS, values):
+    shapes = [tuple(w.shape) for w in fc.weights]
+    if shapes != [a.shape for a in arrays]:
+      raise ValueError(
+          f"classifier layer {name} of {path} has shapes "
+          f"{[a.shape for a in arrays]}, the box head's {fc.name} {shapes}: "
+          f"the FC layers cannot start from the classifier's")
+  for fc, arrays in zip(fcs, values):
+    fc.set_weights(arrays)
+
+
+def create_detector(name: str, num_classes: Optional[int] = None,
+                    weights: Optional[str] = None,
+                    input_size: Optional[Sequence[int]] = None,
+                    backbone_kwargs: Optional[Mapping[str, Any]] = None,
+                    overrides: Optional[Mapping[str, Any]] = None,
+                    implementation: str = "auto",
+                    l2_regularizer: Optional[
+                        keras.regularizers.Regularizer] = None,
+                    backbone_weights: Optional[str] = None
+                    ) -> maskrcnn_model.MaskRCNNModel:
+  """Builds a detector, its weights created.
+
+  Args:
+    name: a detector of `list_detectors()`.
+    num_classes: classes, background included; None: the detector's
+      default (21 for VOC; 11 for the digits detectors).
+    weights: the whole detector's weights: None (random), a registered
+      weights name of the detector (`sparsezoo_tf.models.list_weights(
+      name)`, e.g. "digits_detection") or the path of a detector weights
+      file (HDF5, checked against its `.sha256` record when present).
+    input_size: (height, width), multiples of 32; None: the detector's
+      default.
+    backbone_kwargs, overrides: see `detector_config`.
+    implementation: "auto", "op" or "reference" for the sparse RPN layers
+      (the backbone's: backbone_kwargs={"implementation": ...}).
+    l2_regularizer: as `build_maskrcnn`'s.
+    backbone_weights: the backbone's classifier weights (None: random), a
+      registered weights name of the backbone model or an HDF5 path; the
+      heads start random. Not with `weights`.
+
+  Returns:
+    Model Garden's `MaskRCNNModel`: call it as `model(images, image_shape,
+    anchor_boxes, gt_boxes, gt_classes, training=True)` to train, or
+    `model(images, image_shape, anchor_boxes, training=False)` for
+    detections (`sparsezoo_tf.detection.inference` does the preprocessing
+    and anchors). Its `detector_spec` and `detector_config` are attached;
+    every weight exists (`count_params(model)` works before a call).
+
+  Raises:
+    ValueError: an unknown detector (with the nearest names), or a bad
+      argument (see `detector_config`; the backbone's errors for weights;
+      weights that do not fit the detector).
+  """
+  spec = detector_spec(name)
+  if weights and backbone_weights:
+    raise ValueError(f"{name}: give weights (the whole detector's) or "
+                     f"backbone_weights (the classifier's), not both")
+  config = detector_config(name, num_classes, input_size, backbone_weights,
+                           backbone_kwargs, overrides)
+  config.rpn_implementation = implementation
+  model = build_detector(config, l2_regularizer=l2_regularizer)
+  model.detector_spec = spec
+  if weights:
+    load_detector_weights(model, name, weights)
+  return model
+
+
+def load_detector_weights(model: maskrcnn_model.MaskRCNNModel, name: str,
+                          weights: str) -> str:
+  """Loads a detector's weights: a registered weights name of detector
+  `name` (the file checked against the registry's SHA-256) or the path of
+  an HDF5 file `save_detector_weights` wrote (checked against its `.sha256`
+  record when present). Returns the file's path.
+
+  Raises:
+    ValueError: an unknown weights name, a file whose hash is wrong, or
+      weights that do not fit the model (another detector, class count or
+      configuration); nothing is loaded then.
+    FileNotFoundError: a registered file that is nowhere to be found.
+  """
+  resolved = zoo_weights.resolve(name, weights)
+  path = resolved.path
+  if not path.endswith((".h5", ".hdf5")):
+    raise ValueError(f"{name}: detector weights must be an HDF5 file "
+                     f"written by save_detector_weights (or "
+                     f"tools/train_detector.py), got {path}")
+  try:
+    model.load_weights(path)
+  except (ValueError, KeyError) as error:
+    raise ValueError(
+        f"{name}: weights file {path} does not fit this detector ({error}). "
+        f"Nothing usable was loaded; is it the weights of another detector, "
+        f"class count or configuration?") from None
+  return path
+
+
+def save_detector_weights(model: maskrcnn_model.MaskRCNNModel,
+                          path: str) -> str:
+  """Writes the detector's weights to an HDF5 file, atomically, and its
+  SHA-256 record next to it (`<path>.sha256`); returns the hash."""
+  if not path.endswith((".h5", ".hdf5")):
+    raise ValueError(f"detector weights are written as HDF5: give a path "
+                     f"ending in .h5, got {path}")
+  runs.atomic_write(path, lambda p: model.save_weights(p, save_format="h5"))
+  runs.write_text(path + zoo_weights.RECORD_SUFFIX,
+                  zoo_weights.sha256_record(path))
+  return zoo_weights.file_sha256(path)
 
 
 def _conv_like_macs(layer: keras.layers.Layer, positions: int) -> int:
@@ -509,22 +721,24 @@ def _counted(name: str, num_classes: int, input_size: Tuple[int, int],
   return info
 
 
-def detector_info(name: str, num_classes: int = VOC_CLASSES,
-                  input_size: Sequence[int] = DEFAULT_INPUT_SIZE,
+def detector_info(name: str, num_classes: Optional[int] = None,
+                  input_size: Optional[Sequence[int]] = None,
                   num_rois: int = 300) -> DetectorInfo:
   """Parameters, FLOPs and size of a detector (built once, cached).
 
   Args:
     name: a detector of `list_detectors()`.
-    num_classes: classes, background included.
+    num_classes: classes, background included (None: the detector's).
     input_size: (height, width) of the FLOPs (parameters do not depend on
-      it).
+      it; None: the detector's default).
     num_rois: RoIs of the box head in the FLOPs (py-faster-rcnn tests with
       300 proposals).
 
   Returns:
     A `DetectorInfo`; `size_mb` is params x 4 / 2^20.
   """
-  detector_spec(name)
-  return _counted(name, int(num_classes), _check_size(name, input_size),
+  spec = detector_spec(name)
+  return _counted(name,
+                  spec.num_classes if num_classes is None else int(num_classes),
+                  _check_size(name, input_size or spec.input_size),
                   int(num_rois))

@@ -28,6 +28,7 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import h5py
+import numpy as np
 import tf_keras as keras
 
 from sparsezoo_tf.models import weights_table
@@ -36,7 +37,9 @@ from sparsezoo_tf.models.info import WeightsEntry
 HOME_ENV = "SPARSEZOO_HOME"
 PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            "weights")
-HEAD_LAYERS = ("predictions",)
+# Layers of a classifier's top (`include_top=True`) that a file may hold
+# beyond a model built without it: the classifier, and VGG's two FC layers.
+HEAD_LAYERS = ("predictions", "fc1", "fc2")
 # The SHA-256 record of a weights file `f` is the file `f + RECORD_SUFFIX`.
 RECORD_SUFFIX = ".sha256"
 _RECORD_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
@@ -224,6 +227,25 @@ def _file_layers(path: str) -> List[Tuple[str, List[Tuple[str, Tuple]]]]:
   except (OSError, KeyError, RuntimeError) as error:  # h5py: damaged file
     raise ValueError(f"weights file {path} is not a readable Keras HDF5 "
                      f"weights file ({error}); nothing was loaded") from None
+
+
+def read_layer(path: str, layer: str) -> List[np.ndarray]:
+  """The weights of one layer of a Keras HDF5 weights file, in the layer's
+  order (e.g. [kernel, bias]).
+
+  Raises:
+    ValueError: an unreadable file, or no such layer in it.
+  """
+  names = [name for name, _ in _file_layers(path)]
+  if layer not in names:
+    raise ValueError(f"weights file {path} has no layer {layer!r} (it has "
+                     f"{names[:8]}{' ...' if len(names) > 8 else ''})")
+  with h5py.File(path, "r") as stream:
+    group = stream["model_weights"] if "model_weights" in stream else stream
+    weights = group[layer]
+    return [np.asarray(weights[name.decode() if isinstance(name, bytes)
+                               else str(name)])
+            for name in weights.attrs["weight_names"]]
 
 
 def _model_layers(model: keras.Model) -> List[Tuple[str, List[Tuple[str,

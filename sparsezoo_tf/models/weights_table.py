@@ -12,6 +12,12 @@ accuracy `tools/eval_localization.py` measured on the fixed test split
 (top-1 / top-5: right class and IoU >= 0.5; GT-known: the true class's
 CAM; threshold 0.2 of the map's maximum, paper 003 / Zhou et al.).
 
+Digits-detection weights: the Faster R-CNN detectors of
+`sparsezoo_tf.detection` (entries named by detector, not by zoo model) on
+the 96x96 canvases of `sparsezoo_tf.data.digits_detection`, trained by
+`tools/train_detector.py --experiment <detector>`, with the COCO metrics
+`tools/eval_detector.py` measured on the fixed test split.
+
 Entries with `sha256=None` are names reserved for weights this project's
 machines cannot train (ImageNet, CIFAR, Tiny ImageNet): the papers' main
 models, each with the paper's recipe in `configs/classification/` (plus
@@ -57,6 +63,10 @@ _CANVAS = (
     ("digits_cam_cnn_scfusion2",
      "3cd49458e3b9bc80803bf677d981cbe4925070321541f6ca34c647719338c013",
      (354, 302, 306, 306)),
+)
+
+_DETECTION = (
+    # (detector, sha256, COCO metrics on the test split, 1000 canvases)
 )
 
 # Reserved: (recipe, the recipe's own model.name, weights name = dataset,
@@ -130,6 +140,16 @@ def _canvas() -> List[WeightsEntry]:
           for model, sha256, counts in _CANVAS]
 
 
+def _detection() -> List[WeightsEntry]:
+  return [WeightsEntry(
+      model=detector, name="digits_detection",
+      file_name=f"{detector}-digits_detection.h5", sha256=sha256,
+      dataset="digits_detection", classes=11, input_shape=(96, 96, 3),
+      recipe=f"tools/train_detector.py --experiment {detector}",
+      metrics=dict(metrics))
+          for detector, sha256, metrics in _DETECTION]
+
+
 def _reserved() -> List[WeightsEntry]:
   entries = []
   for recipe, recipe_model, dataset, models in _RESERVED:
@@ -144,4 +164,4 @@ def _reserved() -> List[WeightsEntry]:
   return entries
 
 
-WEIGHTS = tuple(_digits() + _canvas() + _reserved())
+WEIGHTS = tuple(_digits() + _canvas() + _detection() + _reserved())

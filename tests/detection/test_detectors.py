@@ -52,6 +52,8 @@ def test_scfusion_rpn_conv_is_sw_sc():
   conv = model.rpn_head._convs[0]  # pylint: disable=protected-access
   assert not isinstance(conv, keras.layers.Conv2D)
   assert detectors.count_params(conv) == 5 * 512 * 512 + 512
+  # Built without a call: Keras' own count works.
+  assert model.count_params() == detectors.count_params(model)
   assert model.backbone.output_specs["4"].as_list() == [None, 4, 4, 512]
 
 
@@ -171,3 +173,28 @@ def test_tiny_detector_trains_and_detects(name):
   detections = model(images, image_shape, anchors, training=False)
   assert detections["detection_boxes"].shape.as_list() == [batch, 5, 4]
   assert np.isfinite(detections["detection_scores"].numpy()).all()
+
+
+def test_fc6_fc7_start_from_the_classifiers_fc1_fc2(tmp_path):
+  from sparsezoo_tf import models  # pylint: disable=g-import-not-at-top
+  classifier = models.create_model("vgg16", width=0.125, classes=21)
+  path = str(tmp_path / "vgg16.h5")
+  classifier.save_weights(path)
+  model = detectors.create_detector(
+      "fasterrcnn_vgg16", input_size=(SIZE, SIZE),
+      backbone_kwargs={"width": 0.125}, backbone_weights=path)
+  head = model.detection_head[0]
+  for fc, name in zip(head._fcs, ("fc1", "fc2")):  # pylint: disable=protected-access
+    for ours, theirs in zip(fc.weights, classifier.get_layer(name).weights):
+      np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+  np.testing.assert_array_equal(
+      model.backbone.get_layer("block5_conv3").weights[0].numpy(),
+      classifier.get_layer("block5_conv3").weights[0].numpy())
+  # fc512 cannot take them: random FC layers, the backbone still loads.
+  compact = detectors.create_detector(
+      "fasterrcnn_vgg16_sp2_fc512", input_size=(SIZE, SIZE),
+      backbone_kwargs={"width": 0.125}, backbone_weights=path)
+  assert not compact.detector_config.fc_from_classifier
+  np.testing.assert_array_equal(
+      compact.backbone.get_layer("block1_conv1").weights[0].numpy(),
+      classifier.get_layer("block1_conv1").weights[0].numpy())

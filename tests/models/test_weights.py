@@ -251,5 +251,7 @@ def test_a_file_of_another_model_names_the_layer_and_both_shapes(tmp_path):
 
 def test_reserved_weights_are_for_the_models_default_input():
   for entry in models.list_weights():
+    if entry.dataset == "digits_detection":  # detectors: test_shipped_...
+      continue
     assert entry.input_shape == models.model_info(entry.model).input_shape, (
         entry.model)

@@ -87,6 +87,7 @@ def test_tool_output_is_the_library_and_model_garden_converts_it(tmp_path):
     (("--splits", "train,validation"),
      "--splits train,validation: give some of train, val, test"),
     (("--splits", "val,val"), "a split is repeated"),
+    (("--splits", ""), "--splits is empty: give some of train, val, test"),
     (("--seed", "-1"), "-1 is not a non-negative integer"),
     (("--limit", "0"), "--limit=0"),
 ])
