@@ -187,6 +187,7 @@ demo: build
 bench: build
 	$(VPY) tools/benchmark_ops.py --output BENCHMARKS.md
 	$(VPY) tools/benchmark_models.py --output BENCHMARKS.md
+	$(VPY) tools/benchmark_detectors.py --output BENCHMARKS.md
 
 clean:
 	-command -v $(BAZEL) >/dev/null && $(BAZEL) clean

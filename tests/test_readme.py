@@ -43,6 +43,10 @@ SLOW = {
     "configs/classification/digits_cnn_sc.yaml":
         "trains, evaluates and exports a digits model (about 30 s on 2 "
         "cores)",
+    "--model_dir /tmp/digits_detector":
+        "trains the digits detector (about 15 minutes on 2 cores; "
+        "tests/tools/test_train_detector.py trains, resumes and evaluates "
+        "a small one in CI)",
     "digits_cnn_sc_qat.yaml":
         "trains a pruning and a QAT run and exports one (about 40 s on 2 "
         "cores; tests/training/test_optimization_recipes.py runs the two "

@@ -14,8 +14,13 @@ baseline side by side, and print the zoo.
    shipped CAM weights (a scFusion model and its dense baseline) on the
    digits canvases' test split, top-1 / top-5 localization accuracy against
    the registered figures, and one picture (--pictures_dir).
-4. The zoo table (tools/model_table.py without latency) of --zoo_patterns.
-5. With --benchmark, the op's speed table (tools/benchmark_ops.py).
+4. Detection (paper 003 section 4.3, Faster R-CNN through TF Model
+   Garden): the shipped digits detectors (SW-SC ResNet-18 backbone and its
+   dense baseline) on the 1000 canvases of digits_detection's test split,
+   COCO AP / AP50 by pycocotools against the registered figures, and one
+   picture of the boxes (--pictures_dir).
+5. The zoo table (tools/model_table.py without latency) of --zoo_patterns.
+6. With --benchmark, the op's speed table (tools/benchmark_ops.py).
 Exits 1 if a check fails (2 for a bad flag, see tools/_cli.py).
 """
 
@@ -59,7 +64,8 @@ flags.DEFINE_list("zoo_patterns", DEFAULT_ZOO,
                   "several minutes); empty for none.")
 flags.DEFINE_string("pictures_dir",
                     os.path.join(tempfile.gettempdir(), "sparsezoo_demo"),
-                    "Where the localization picture is written (created).")
+                    "Where the localization and detection pictures are "
+                    "written (created).")
 flags.DEFINE_bool("benchmark", False, "Also print the op speed table.")
 flags.DEFINE_list("benchmark_patterns", ["sw_sc", "cw_sc", "psc4"],
                   "Schemes of the speed table.")
@@ -177,6 +183,65 @@ def localization_part(pictures_dir: str):
   return "\n".join(lines), differ
 
 
+DETECTORS = ("fasterrcnn_digits_resnet18_sc", "fasterrcnn_digits_resnet18")
+# Registered detection metrics are reproduced to this (the same images and
+# weights; only the order of float additions may differ).
+DETECTION_TOLERANCE = 5e-4
+
+
+def detection_part(pictures_dir: str):
+  """The shipped detectors' COCO AP on the test split against their
+  registered figures, and the sparse one's boxes on the first canvas.
+
+  Returns:
+    (the report, the detectors whose AP differs from the registered).
+  """
+  # Model Garden's vision modules load on first use: only here.
+  # pylint: disable=g-import-not-at-top
+  from sparsezoo_tf.data import digits_detection
+  from sparsezoo_tf.detection import detectors
+  from sparsezoo_tf.detection import inference
+  from sparsezoo_tf.detection import metrics
+  from sparsezoo_tf.detection import pictures as detection_pictures
+  test = digits_detection.make_detection_set("test")
+  truth = digits_detection.coco_dict(test)
+  lines = ["| detector | backbone | AP | AP50 | registered AP | registered "
+           "AP50 |", "|---|---|---:|---:|---:|---:|"]
+  differ = []
+  for name in DETECTORS:
+    model = detectors.create_detector(name, weights="digits_detection")
+    found = inference.detect(model, list(test.images))
+    results = [detection for image_id, image_found in zip(test.image_ids,
+                                                          found)
+               for detection in metrics.coco_detections(
+                   image_id, image_found["boxes"], image_found["scores"],
+                   image_found["classes"])]
+    measured = metrics.coco_metrics(truth, results)
+    registered = [e for e in models.list_weights(name)
+                  if e.name == "digits_detection"][0].metrics
+    lines.append(f"| {name} | {model.detector_spec.backbone} | "
+                 f"{measured['AP']:.4f} | {measured['AP50']:.4f} | "
+                 f"{registered['AP']:.4f} | {registered['AP50']:.4f} |")
+    if any(abs(measured[key] - registered[key]) > DETECTION_TOLERANCE
+           for key in ("AP", "AP50")):
+      differ.append(f"{name} detection")
+    if name == DETECTORS[0]:
+      kept = [index for index, score in enumerate(found[0]["scores"])
+              if score >= 0.5]
+      entries = detection_pictures.to_entries(
+          {key: value[kept] for key, value in found[0].items()},
+          detection_pictures.class_names(model))
+      picture, _ = detection_pictures.draw(test.images[0], entries)
+      os.makedirs(pictures_dir, exist_ok=True)
+      path = os.path.join(pictures_dir, f"{name}_test0.png")
+      picture.save(path)
+  digits = ", ".join(str(int(label))
+                     for label in test.labels[0, :test.num_objects[0]])
+  lines.append(f"\nThe sparse detector's boxes (score >= 0.5) on the first "
+               f"test canvas (digits {digits}): {path}")
+  return "\n".join(lines), differ
+
+
 def main(argv):
   del argv
   # Before the checks: a bad --model or --zoo_patterns fails at once.
@@ -202,6 +267,11 @@ def main(argv):
         "canvases (test split, 359 images; shipped weights):\n", flush=True)
   report, localization_failed = localization_part(FLAGS.pictures_dir)
   print(report)
+  print("\nDetection: Faster R-CNN (TF Model Garden) on the 96x96 "
+        "digits_detection canvases (test split, 1000 images; shipped "
+        "weights):\n", flush=True)
+  report, detection_failed = detection_part(FLAGS.pictures_dir)
+  print(report)
   if FLAGS.zoo_patterns:
     print("\nThe zoo (FLOPs = multiply-adds at the default input size; "
           "all of it: tools/model_table.py):\n", flush=True)
@@ -214,7 +284,7 @@ def main(argv):
                                             settings)
     print(op_benchmark.to_markdown(table_rows, settings))
   failed = [row["pattern"] for row in rows if not row["ok"]]
-  failed += localization_failed
+  failed += localization_failed + detection_failed
   if failed:
     print("FAILED:", ", ".join(failed))
     return _cli.RUN_FAILED

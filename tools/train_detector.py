@@ -97,6 +97,7 @@ def _scalars(logs) -> dict:
 
 def main(argv):
   del argv
+  _cli.initialize_tensorflow()
   from official.common import distribute_utils
   from official.core import task_factory
   from official.core import train_lib
@@ -130,9 +131,12 @@ def main(argv):
       num_gpus=params.runtime.num_gpus, tpu_address=params.runtime.tpu)
   with strategy.scope():
     task = task_factory.get_task(params.task, logging_dir=model_dir)
-  model, logs = train_lib.run_experiment(
+  evaluations = []  # each evaluation's logs (an Orbit eval action)
+  model, _ = train_lib.run_experiment(
       distribution_strategy=strategy, task=task, mode=FLAGS.mode,
-      params=params, model_dir=model_dir)
+      params=params, model_dir=model_dir,
+      eval_actions=[evaluations.append])
+  logs = evaluations[-1] if evaluations else {}
   if "train" in FLAGS.mode:
     weights = os.path.join(model_dir, WEIGHTS)
     sha256 = detectors.save_detector_weights(model, weights)

@@ -224,7 +224,7 @@ def detection_weights_markdown(entries: Sequence[weights_lib.WeightsEntry],
   # pylint: disable-next=g-import-not-at-top
   from sparsezoo_tf.detection import detectors  # imports Model Garden
   lines = ["| " + " | ".join(
-      ["weights", "backbone", "scheme", "params", "MACs"]
+      ["weights", "backbone", "scheme", "params", "MACs (M)"]
       + [f"{split} {key}" for key in DETECTION_METRICS]) + " |",
            "|---|---|---|---:|---:|" + "---:|" * len(DETECTION_METRICS)]
   for entry in entries:

@@ -26,7 +26,15 @@ Modules:
     `write_detections`.
   backbones: the zoo's models as Model Garden backbones ("sparsezoo").
   detectors: paper 003's VGG-16 Faster R-CNNs (and sp2 / fc512), ResNet-FPN
-    ones, their configs and sizes.
+    ones, the digits detectors, their configs, sizes and weights files.
+  experiments: the detectors as Model Garden experiments (VOC, COCO, the
+    digits set) and the task that builds them.
+  records: COCO files to Model Garden's TFRecords; the embedded
+    digits_detection set prepared once.
+  pictures: detections drawn on images.
+  inference: `load_detector` (a training run or registered weights),
+    `detect` (images in, boxes in their pixels out), `detect_coco` (COCO
+    results for a COCO annotation file's images).
 """
 
 import importlib

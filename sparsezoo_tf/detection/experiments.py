@@ -108,9 +108,11 @@ def _stepwise(boundaries, values) -> dict:
 
 def _data(input_path: str, training: bool, batch: int,
           parser: maskrcnn_cfg.Parser = None) -> maskrcnn_cfg.DataConfig:
+  # float32 images (Model Garden's default, bfloat16, is TPU's): what
+  # `inference.detect` feeds.
   return maskrcnn_cfg.DataConfig(
       input_path=input_path, is_training=training, global_batch_size=batch,
-      drop_remainder=training,
+      drop_remainder=training, dtype="float32",
       parser=parser or maskrcnn_cfg.Parser())
 
 
@@ -192,6 +194,7 @@ def _fpn_experiment(detector: str) -> cfg.ExperimentConfig:
   task.validation_data.input_path = os.path.join(root, "tfrecords",
                                                  "val2017*")
   task.annotation_file = os.path.join(root, "instances_val2017.json")
+  task.train_data.dtype = task.validation_data.dtype = "float32"
   experiment.runtime.mixed_precision_dtype = None  # bfloat16 is TPU's
   return _experiment(task, experiment.trainer)
 

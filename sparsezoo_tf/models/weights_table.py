@@ -67,6 +67,16 @@ _CANVAS = (
 
 _DETECTION = (
     # (detector, sha256, COCO metrics on the test split, 1000 canvases)
+    ("fasterrcnn_digits_resnet18",
+     "dafe680fad7cd42f736e48c7447947f1c49a37c45c97b5127429e20eafeaa2f8",
+     {"AP": 0.830336, "AP50": 0.997858, "AP75": 0.987406, "APs": 0.826964,
+      "APm": 0.848516, "ARmax1": 0.781984, "ARmax10": 0.864873,
+      "ARmax100": 0.864873, "ARs": 0.861104, "ARm": 0.878451}),
+    ("fasterrcnn_digits_resnet18_sc",
+     "41ea5494e326a4e1228ef3624290aa021b17f88adfbdcbb832104a0e1ee4c0ca",
+     {"AP": 0.826958, "AP50": 0.998808, "AP75": 0.987634, "APs": 0.825415,
+      "APm": 0.838084, "ARmax1": 0.777675, "ARmax10": 0.861463,
+      "ARmax100": 0.861463, "ARs": 0.859115, "ARm": 0.869979}),
 )
 
 # Reserved: (recipe, the recipe's own model.name, weights name = dataset,

@@ -1,7 +1,10 @@
 """tools/eval_detector.py on results files (no model): its COCO metrics
 against pycocotools' own evaluation of the same files, its VOC mAP on the
 hand-computed case, COCO test-dev's image information, and its refusals
-(one paragraph, exit status 2, nothing written).
+(one paragraph, exit status 2, nothing written). In model mode, a random
+digits detector's results and metrics against `inference.detect_coco` and
+`detection.coco_metrics` / `voc_map` of the file it wrote, and the model
+flags' refusals.
 
 The tool runs in this process (a fresh one imports TensorFlow, seconds),
 except for one run as a user starts it."""
@@ -10,6 +13,7 @@ import functools
 import importlib.util
 import json
 import os
+import re
 import sys
 
 from absl import flags
@@ -184,3 +188,157 @@ def test_as_a_user_runs_it(files, tmp_path):
   assert json.loads(out_path.read_text())["mAP"] == pytest.approx(
       cases.VOC07_AP)
   assert f"Wrote {out_path}" in result.stdout
+
+
+# Model mode: a random digits detector (its scores, about 1 / 11 per class,
+# pass the generator's 0.05 threshold) on a few images of the digits set.
+DETECTOR = "fasterrcnn_digits_resnet18"
+METRIC_LINE = re.compile(r"^  (\w+) +(-?\d+\.\d{4})  ", re.MULTILINE)
+
+
+@pytest.fixture(name="digits", scope="module")
+def _digits(tmp_path_factory):
+  """A random detector's weights file and run folder, and 4 test images of
+  the digits set (COCO layout, `write_coco`)."""
+  # pylint: disable=g-import-not-at-top,unused-import
+  from official.core import exp_factory
+  from official.core import train_utils
+  from sparsezoo_tf.data import digits_detection
+  from sparsezoo_tf.detection import detectors
+  from sparsezoo_tf.detection import experiments  # registers them
+  from sparsezoo_tf.detection import inference
+  from sparsezoo_tf.detection import records
+  root = tmp_path_factory.mktemp("digits")
+  data = str(root / "digits_detection")
+  digits_detection.write_coco(data, ("test",), limit=4)
+  model = detectors.create_detector(DETECTOR)
+  run = root / "run"
+  run.mkdir()
+  train_utils.serialize_config(exp_factory.get_exp_config(DETECTOR),
+                               str(run))
+  weights = str(run / "detector.h5")
+  detectors.save_detector_weights(model, weights)
+  paths = records.digits_detection_paths(data)
+  return {"weights": weights, "run": str(run), "model": model,
+          "gt": paths.annotations["test"], "images": paths.image_dir,
+          "paths": paths}
+
+
+def _printed_metrics(out):
+  return {name: float(value) for name, value in METRIC_LINE.findall(out)}
+
+
+def test_model_mode_runs_the_detector_then_scores(monkeypatch, capsys,
+                                                  digits, tmp_path):
+  # pylint: disable=g-import-not-at-top
+  from sparsezoo_tf import detection
+  from sparsezoo_tf.detection import inference
+  out_path, metrics_path = tmp_path / "dets.json", tmp_path / "m.json"
+  status, out, err = _run(monkeypatch, capsys, "--detector", DETECTOR,
+                          "--weights", digits["weights"], "--annotations",
+                          digits["gt"], "--image_dir", digits["images"],
+                          "--detections_out", str(out_path), "--metrics_out",
+                          str(metrics_path))
+  assert (status, err) == (0, ""), err
+  written = json.loads(out_path.read_text())
+  expected = inference.detect_coco(digits["model"], digits["gt"],
+                                   digits["images"])
+  assert len(written) == len(expected) > 0
+  for a, b in zip(written, expected):
+    assert (a["image_id"], a["category_id"]) == (b["image_id"],
+                                                 b["category_id"])
+    assert a["bbox"] == pytest.approx(b["bbox"], abs=1e-3)
+  metrics = detection.coco_metrics(digits["gt"], str(out_path))
+  assert _printed_metrics(out) == {name: round(value, 4)
+                                   for name, value in metrics.items()}
+  result = json.loads(metrics_path.read_text())
+  assert {name: result[name] for name in metrics} == metrics
+  assert result["detector"] == DETECTOR
+  assert result["weights"] == digits["weights"]
+  assert result["detections"] == str(out_path)
+  assert f"Wrote {out_path} ({len(written)} detections)" in out
+
+
+def test_model_dir_on_a_split_writes_beside_the_run(monkeypatch, capsys,
+                                                    digits):
+  # pylint: disable=g-import-not-at-top
+  from sparsezoo_tf import detection
+  from sparsezoo_tf.detection import records
+  # The 4-image set stands for the prepared one (the whole set takes a
+  # minute to write).
+  monkeypatch.setattr(records, "prepare_digits_detection",
+                      lambda: digits["paths"])
+  status, out, err = _run(monkeypatch, capsys, "--model_dir", digits["run"],
+                          "--split", "test", "--metric", "voc10")
+  assert (status, err) == (0, ""), err
+  written = os.path.join(digits["run"], "detections_test.json")
+  voc = detection.voc_map(digits["gt"], written, metric="voc10")
+  assert f"  mean  {voc['mAP']:.4f}  " in out
+  assert f"of {written} on {digits['gt']} (4 images" in out
+
+
+def test_model_mode_on_image_information_writes_the_results(
+    monkeypatch, capsys, digits, tmp_path):
+  truth = json.loads(open(digits["gt"]).read())
+  del truth["annotations"]
+  info = cases.write(tmp_path / "image_info_test-dev2017.json", truth)
+  status, out, err = _run(monkeypatch, capsys, "--model_dir", digits["run"],
+                          "--annotations", info, "--image_dir",
+                          digits["images"])
+  assert (status, err) == (0, ""), err
+  written = os.path.join(digits["run"],
+                         "detections_image_info_test-dev2017.json")
+  found = json.loads(open(written).read())
+  assert {d["image_id"] for d in found} <= {i["id"] for i in truth["images"]}
+  assert "cannot be scored here" in out
+  assert f"The results file for the evaluation server is {written}" in out
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--model_dir", "{run}", "--detections", "{dets}", "--annotations",
+      "{gt}"], "give one or the other"),
+    (["--detector", DETECTOR, "--split", "test"], "--weights is missing"),
+    (["--weights", "{weights}", "--split", "test"], "--detector is missing"),
+    (["--model_dir", "{run}", "--weights", "{weights}", "--split", "test"],
+     "not --model_dir and --weights"),
+    (["--model_dir", "{tmp}/nowhere", "--split", "test"],
+     "--model_dir {tmp}/nowhere: no such folder"),
+    (["--model_dir", "{tmp}", "--split", "test"],
+     "is not a tools/train_detector.py run: it has no params.yaml"),
+    (["--model_dir", "{run}", "--detector", DETECTOR + "_sc", "--split",
+      "test"], f"but --model_dir {{run}} trained {DETECTOR}"),
+    (["--detector", DETECTOR, "--weights", "{tmp}/no.h5", "--split", "test"],
+     "--weights {tmp}/no.h5: no such file"),
+    (["--model_dir", "{run}", "--annotations", "{gt}"],
+     "--image_dir is missing"),
+    (["--model_dir", "{run}", "--split", "test", "--annotations", "{gt}"],
+     "not with --annotations"),
+    (["--model_dir", "{run}", "--annotations", "{gt}", "--image_dir",
+      "{tmp}/nowhere"], "--image_dir {tmp}/nowhere: no such folder"),
+    (["--annotations", "{gt}", "--detections", "{dets}", "--image_dir",
+      "{images}"], "--image_dir: for running a detector"),
+    (["--detector", "fasterrcnn_digits_resnet", "--weights", "{weights}",
+      "--split", "test"], "unknown detector 'fasterrcnn_digits_resnet'"),
+    (["--detector", "fasterrcnn_vgg16", "--weights", "{weights}", "--split",
+      "test"], "fasterrcnn_vgg16 is not one: give --annotations"),
+    (["--model_dir", "{run}", "--annotations", "{missing_gt}",
+      "--image_dir", "{images}"], "nowhere.png: no such file (image 7 of"),
+])
+def test_model_mode_refusals(monkeypatch, capsys, digits, files, tmp_path,
+                             args, fragment):
+  truth = json.loads(open(digits["gt"]).read())
+  truth["images"].append({"id": 7, "file_name": "nowhere.png", "width": 96,
+                          "height": 96})
+  names = dict(digits, **files, tmp=str(tmp_path), missing_gt=cases.write(
+      tmp_path / "missing.json", truth))
+  args = [arg.format(**names) for arg in args]
+  out_path = tmp_path / "m.json"
+  status, out, err = _run(monkeypatch, capsys, *args, "--metrics_out",
+                          str(out_path))
+  assert status == 2, err
+  lines = tool_runner.nonblank_lines(err)
+  assert len(lines) == 1 and lines[0].startswith("eval_detector.py: error: ")
+  assert fragment.format(**names) in lines[0]
+  assert not out_path.exists()
+  assert not os.path.exists(os.path.join(digits["run"],
+                                         "detections_missing.json"))
