@@ -47,6 +47,9 @@ USAGE_ERROR = 2
 RUN_FAILED = 1
 # What TensorFlow's CUDA build logs at ERROR when there is no GPU driver.
 _NO_DRIVER_LINE = "failed call to cuInit"
+# What TensorFlow logs at ERROR when a boolean op meets oneDNN without
+# AVX-512 (Model Garden's detectors).
+_ONEDNN_BOOL_LINE = "oneDNN supports DT_BOOL only on platforms with AVX-512"
 _VERBOSITY_FLAG = re.compile(r"--?(v|verbosity)(=|$)")
 
 if ROOT not in sys.path:
@@ -125,6 +128,17 @@ def native_stderr_filtered(keep: Callable[[str], bool]) -> Iterator[None]:
         if keep(line):
           sys.stderr.write(line)
       sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def quiet_native_logs() -> Iterator[None]:
+  """Inside the block, TensorFlow's ERROR line about oneDNN's boolean
+  kernels on CPUs without AVX-512 (logged once, when Model Garden's
+  detectors first run; harmless: TensorFlow falls back to Eigen) is
+  dropped from stderr, unless `verbose()`; the rest passes, once the block
+  ends."""
+  with native_stderr_filtered(lambda line: _ONEDNN_BOOL_LINE not in line):
+    yield
 
 
 def converter_errors_only(line: str) -> bool:

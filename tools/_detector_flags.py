@@ -14,9 +14,8 @@ tools/detect.py): the folder of a tools/train_detector.py run
       model = _detector_flags.load_detector()
 """
 
-import contextlib
 import os
-from typing import Iterator, Optional
+from typing import Optional
 
 from absl import flags
 import yaml
@@ -26,10 +25,6 @@ import _cli
 RUN_CONFIG = "params.yaml"  # sparsezoo_tf.detection.inference.RUN_CONFIG
 MODEL_FLAGS = ("model_dir", "detector", "weights")
 WEIGHTS_SUFFIXES = (".h5", ".hdf5")
-# What TensorFlow's oneDNN build logs at ERROR (past TF_CPP_MIN_LOG_LEVEL=2)
-# when a detector's NMS first runs on a CPU without AVX-512; it then uses
-# its Eigen kernels: nothing is wrong.
-_ONEDNN_BOOL_LINE = "oneDNN supports DT_BOOL only on platforms with AVX-512"
 
 
 def define_flags() -> None:
@@ -118,16 +113,6 @@ def check_flags() -> Optional[str]:
     raise ValueError(f"--detector {detector} but --model_dir {model_dir} "
                      f"trained {trained}")
   return trained or detector or None
-
-
-@contextlib.contextmanager
-def quiet_native_logs() -> Iterator[None]:
-  """Inside the block, TensorFlow's oneDNN line about boolean kernels
-  without AVX-512 is dropped from stderr (unless `_cli.verbose()`); the
-  rest passes, once the block ends."""
-  with _cli.native_stderr_filtered(
-      lambda line: _ONEDNN_BOOL_LINE not in line):
-    yield
 
 
 def load_detector():

@@ -270,7 +270,8 @@ def main(argv):
   print("\nDetection: Faster R-CNN (TF Model Garden) on the 96x96 "
         "digits_detection canvases (test split, 1000 images; shipped "
         "weights):\n", flush=True)
-  report, detection_failed = detection_part(FLAGS.pictures_dir)
+  with _cli.quiet_native_logs():
+    report, detection_failed = detection_part(FLAGS.pictures_dir)
   print(report)
   if FLAGS.zoo_patterns:
     print("\nThe zoo (FLOPs = multiply-adds at the default input size; "

@@ -218,7 +218,7 @@ def main(argv):
   from sparsezoo_tf.detection import inference
   paths = _image_paths(given)
   images = [inference.read_image(path) for path in paths]
-  with _detector_flags.quiet_native_logs():
+  with _cli.quiet_native_logs():
     model = _detector_flags.load_detector()
     names = _class_names(model)
     print(f"Running {_detector_flags.describe(model)} on {len(paths)} "

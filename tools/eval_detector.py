@@ -276,7 +276,7 @@ def _run_detector(name: Optional[str]):
   elif name:
     detectors.detector_spec(name)  # an unknown name fails before loading
   out = FLAGS.detections_out or _default_detections_out()
-  with _detector_flags.quiet_native_logs():
+  with _cli.quiet_native_logs():
     model = _detector_flags.load_detector()
     print(f"Running {_detector_flags.describe(model)} on {annotations} "
           f"(images in {image_dir})", flush=True)

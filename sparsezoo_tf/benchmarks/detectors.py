@@ -173,10 +173,10 @@ def _inference_function(name: str, input_size: Tuple[int, int], batch: int,
   """A detector with random weights, one random batch and its anchors, as
   a `tf.function` of no arguments (one end-to-end inference call), with its
   multiply-adds per image."""
-  # pylint: disable-next=g-import-not-at-top
-  from official.vision.ops import anchor as anchor_ops
-  # pylint: disable-next=g-import-not-at-top
+  # Model Garden's vision modules load on first use: only here.
+  # pylint: disable=g-import-not-at-top
   from sparsezoo_tf.detection import detectors
+  from sparsezoo_tf.detection import inference
   kwargs = {}
   if implementation is not None:
     kwargs = dict(implementation=implementation,
@@ -186,12 +186,7 @@ def _inference_function(name: str, input_size: Tuple[int, int], batch: int,
   flops = detectors.count_flops(
       model, num_rois=config.roi_generator.test_num_proposals)
   height, width = input_size
-  anchors = anchor_ops.Anchor(
-      config.min_level, config.max_level, config.anchor.num_scales,
-      config.anchor.aspect_ratios, config.anchor.anchor_size,
-      [height, width]).multilevel_boxes
-  anchors = {level: tf.tile(boxes[None], [batch, 1, 1, 1])
-             for level, boxes in anchors.items()}
+  anchors = inference.anchor_boxes(config, [height, width], batch)
   images = tf.random.stateless_normal([batch, height, width, 3], seed=(0, 1))
   image_shape = tf.constant([[height, width]] * batch, tf.float32)
 

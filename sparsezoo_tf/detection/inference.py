@@ -96,9 +96,11 @@ def _run_config(model_dir: str) -> cfg.ExperimentConfig:
   return params
 
 
-def _anchors(config: detectors.FasterRCNN, padded_size: Sequence[int],
-             batch_size: int) -> Dict[str, tf.Tensor]:
-  """Model Garden's anchors of every level for a batch of padded images."""
+def anchor_boxes(config: detectors.FasterRCNN, padded_size: Sequence[int],
+                 batch_size: int) -> Dict[str, tf.Tensor]:
+  """Model Garden's anchors of every level ({level: [batch, height, width,
+  anchors x 4]}) for a batch of images of `padded_size` (the detector's
+  `anchor_boxes` argument)."""
   boxes = anchor.build_anchor_generator(
       min_level=config.min_level, max_level=config.max_level,
       num_scales=config.anchor.num_scales,
@@ -248,7 +250,7 @@ class _Runner:
     self.batch_size = batch_size
     self._size = [int(s) for s in config.input_size[:2]]
     self._padded = _padded_size(config)
-    anchors = _anchors(config, self._padded, batch_size)
+    anchors = anchor_boxes(config, self._padded, batch_size)
 
     def forward(images, image_shape):
       outputs = model(images, image_shape, anchors, training=False)

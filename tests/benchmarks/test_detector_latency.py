@@ -6,12 +6,9 @@ row, and the tool writing its section of a Markdown file.
 The tool runs in this process on a tiny comparison (the real ones take
 minutes); a fresh process only for a refusal, as a user meets it."""
 
-import functools
-import importlib.util
 import os
 import sys
 
-from absl import flags
 import pytest
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,7 +24,6 @@ from sparsezoo_tf.detection import detectors
 
 pytestmark = pytest.mark.single_path  # plumbing and counts, not the op
 
-TOOL = os.path.join(tool_runner.ROOT, "tools", "benchmark_detectors.py")
 # Two small detectors at 64x64: seconds to build and run.
 TINY = detector_benchmark.DetectorComparison(
     "fasterrcnn_digits_resnet18_sc", "fasterrcnn_digits_resnet18", (64, 64))
@@ -132,29 +128,9 @@ def test_markdown_rows_say_whether_the_detector_is_faster():
       "64x64 / 64x64 | 1 | 1.006 | 30.0 | 20.0 | 1.500 |  | **no** |"]
 
 
-@functools.lru_cache(maxsize=None)
-def _tool():
-  """tools/benchmark_detectors.py as a module (loaded once: it defines its
-  flags)."""
-  spec = importlib.util.spec_from_file_location("benchmark_detectors_tool",
-                                                TOOL)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module
-
-
 def _run(monkeypatch, capsys, *args):
   """(exit status, stdout, stderr) of the tool run in this process."""
-  tool = _tool()
-  monkeypatch.setattr(sys, "argv", [TOOL, *args])
-  flags.FLAGS.unparse_flags()
-  try:
-    with pytest.raises(SystemExit) as exited:
-      tool._cli.run(tool.main)  # pylint: disable=protected-access
-  finally:
-    flags.FLAGS.unparse_flags()
-  out, err = capsys.readouterr()
-  return exited.value.code, out, err
+  return tool_runner.run_in_process(monkeypatch, capsys, "benchmark_detectors", *args)
 
 
 def test_tool_writes_its_section_and_keeps_the_others(monkeypatch, capsys,

@@ -9,14 +9,11 @@ flags' refusals.
 The tool runs in this process (a fresh one imports TensorFlow, seconds),
 except for one run as a user starts it."""
 
-import functools
-import importlib.util
 import json
 import os
 import re
 import sys
 
-from absl import flags
 import pytest
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,31 +26,11 @@ import tool_runner
 
 pytestmark = pytest.mark.single_path  # the tool's plumbing, not the op
 
-TOOL = os.path.join(tool_runner.ROOT, "tools", "eval_detector.py")
-
-
-@functools.lru_cache(maxsize=None)
-def _tool():
-  """tools/eval_detector.py as a module (loaded once: it defines its
-  flags)."""
-  spec = importlib.util.spec_from_file_location("eval_detector_tool", TOOL)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module
 
 
 def _run(monkeypatch, capsys, *args):
-  """(exit status, stdout, stderr) of the tool run with `args`."""
-  tool = _tool()
-  monkeypatch.setattr(sys, "argv", [TOOL, *args])
-  flags.FLAGS.unparse_flags()
-  try:
-    with pytest.raises(SystemExit) as exited:
-      tool._cli.run(tool.main)  # pylint: disable=protected-access
-  finally:
-    flags.FLAGS.unparse_flags()
-  out, err = capsys.readouterr()
-  return exited.value.code, out, err
+  """(exit status, stdout, stderr) of the tool run in this process."""
+  return tool_runner.run_in_process(monkeypatch, capsys, "eval_detector", *args)
 
 
 @pytest.fixture(name="files")

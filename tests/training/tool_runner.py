@@ -1,6 +1,8 @@
 """Runs the training tools as a user would: subprocesses of the venv's
 Python with the repository's tools/ scripts."""
 
+import functools
+import importlib.util
 import json
 import os
 import socket
@@ -116,3 +118,33 @@ def free_ports(count: int) -> List[int]:
   finally:
     for sock in sockets:
       sock.close()
+
+
+@functools.lru_cache(maxsize=None)
+def load_tool(tool: str):
+  """tools/<tool>.py as a module, loaded once per process (it defines its
+  absl flags)."""
+  path = os.path.join(ROOT, "tools", f"{tool}.py")
+  spec = importlib.util.spec_from_file_location(f"{tool}_tool", path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module
+
+
+def run_in_process(monkeypatch, capsys, tool: str, *args: str):
+  """(exit status, stdout, stderr) of tools/<tool>.py run in this process
+  with `args` (a fresh process imports TensorFlow: seconds)."""
+  # pylint: disable=g-import-not-at-top
+  from absl import flags
+  import pytest
+  module = load_tool(tool)
+  monkeypatch.setattr(sys, "argv", [os.path.join(ROOT, "tools",
+                                                 f"{tool}.py"), *args])
+  flags.FLAGS.unparse_flags()
+  try:
+    with pytest.raises(SystemExit) as exited:
+      module._cli.run(module.main)  # pylint: disable=protected-access
+  finally:
+    flags.FLAGS.unparse_flags()
+  out, err = capsys.readouterr()
+  return exited.value.code, out, err
