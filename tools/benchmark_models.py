@@ -7,6 +7,15 @@ taking turns in the same run, minimum of --repeats runs.
 
 With --output, the table replaces the `benchmark_models` section of the
 file (other sections are kept).
+
+Where a model's time goes, layer by layer (`sparsezoo_tf.benchmarks.
+layer_profile`): every top-level layer timed alone at the input it gets in
+the model, beside its multiply-adds, and against the same layers of the
+model's dense baseline (its registered baseline unless --baseline), all
+interleaved in the same runs:
+
+    python tools/benchmark_models.py --layers resnet18_sc [--batch 8]
+        [--implementation op] [--baseline resnet18] [--top 25]
 """
 
 import datetime
@@ -22,6 +31,7 @@ import _cli  # before TensorFlow: quiet logs, the repository on sys.path
 
 import tensorflow as tf
 
+from sparsezoo_tf import models
 from sparsezoo_tf import reports
 from sparsezoo_tf.benchmarks import speed_targets
 
@@ -30,10 +40,56 @@ flags.DEFINE_list("implementations", ["op", "reference"],
                   "Implementations of the sparse models.")
 flags.DEFINE_integer("repeats", 5, "Timed runs per ratio (minimum).")
 flags.DEFINE_string("output", None, "Markdown file whose section to update.")
+flags.DEFINE_string("layers", None, "Profile this model layer by layer "
+                    "instead (the speed targets are not measured).")
+flags.DEFINE_string("baseline", None, "With --layers: the model to compare "
+                    "with (default: its registered baseline; '' for none).")
+flags.DEFINE_integer("batch", 8, "With --layers: examples per call.",
+                     lower_bound=1)
+flags.DEFINE_string("implementation", "op", "With --layers: the sparse "
+                    "model's implementation (op, reference or auto).")
+flags.DEFINE_integer("top", 25, "With --layers: the slowest layers listed "
+                     "(the others summed in one row).", lower_bound=1)
+
+
+def _profile_layers() -> None:
+  """--layers: the model's per-layer profile and its comparison with the
+  baseline."""
+  # pylint: disable-next=g-import-not-at-top
+  from sparsezoo_tf.benchmarks import layer_profile
+  name = FLAGS.layers
+  info = models.model_info(name)
+  baseline = info.baseline if FLAGS.baseline is None else FLAGS.baseline
+  if baseline:
+    models.model_info(baseline)
+  implementation = FLAGS.implementation if info.scheme != "dense" else None
+  if implementation is None and FLAGS["implementation"].present:
+    _cli.warn_ignored_flag("implementation", f"{name} is dense")
+  wanted = [(name, implementation)] + ([(baseline, None)] if baseline else [])
+  print(f"Profiling {', '.join(n for n, _ in wanted)} layer by layer "
+        f"(batch {FLAGS.batch}, minimum of {FLAGS.repeats} runs)...",
+        flush=True)
+  profiles = layer_profile.profile_models(wanted, batch=FLAGS.batch,
+                                          repeats=FLAGS.repeats)
+  for profile in profiles:
+    path = f", {profile.implementation} path" if profile.implementation else ""
+    print(f"\n{profile.model} (batch {profile.batch}{path}):\n")
+    print(layer_profile.to_markdown(profile, top=FLAGS.top))
+  if len(profiles) == 2:
+    print(f"\n{name} against {baseline}, by the largest time difference:\n")
+    print(layer_profile.comparison_markdown(*profiles, top=FLAGS.top))
 
 
 def main(argv):
   del argv
+  if FLAGS.layers:
+    if FLAGS.output:
+      _cli.warn_ignored_flag("output", "a layer profile is printed only")
+    _profile_layers()
+    return 0
+  for name in ("baseline", "batch", "implementation", "top"):
+    if FLAGS[name].present:
+      _cli.warn_ignored_flag(name, "it applies to --layers only")
   results = speed_targets.measure(
       implementations=FLAGS.implementations, repeats=FLAGS.repeats,
       report=lambda r: print(r.target.model, r.latency_ratio, flush=True))
