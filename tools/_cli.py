@@ -51,6 +51,7 @@ _NO_DRIVER_LINE = "failed call to cuInit"
 # AVX-512 (Model Garden's detectors).
 _ONEDNN_BOOL_LINE = "oneDNN supports DT_BOOL only on platforms with AVX-512"
 _VERBOSITY_FLAG = re.compile(r"--?(v|verbosity)(=|$)")
+_GIN_CALL_NOTE = re.compile(r"\s*In call to configurable '[^']*' \(<[^>]*>\)")
 
 if ROOT not in sys.path:
   sys.path.insert(0, ROOT)
@@ -171,6 +172,8 @@ def error_message(error: BaseException) -> str:
     text = error.message  # tf.errors.OpError
   else:
     text = str(error) or type(error).__name__
+  # gin (Model Garden's trainer) appends where a configurable was called.
+  text = _GIN_CALL_NOTE.sub("", text)
   return " ".join(text.split())
 
 

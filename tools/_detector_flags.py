@@ -28,23 +28,16 @@ WEIGHTS_SUFFIXES = (".h5", ".hdf5")
 
 
 def define_flags() -> None:
-  """--model_dir, --detector and --weights.
-
-  They are defined with allow_override: the tests load several tools into
-  one process, and other tools have flags of these names (tools/export.py
-  its --weights, tools/eval_classifier.py its --model_dir and --weights);
-  a tool run as a script defines each once.
-  """
+  """--model_dir, --detector and --weights."""
   flags.DEFINE_string("model_dir", None, "A tools/train_detector.py run: its "
                       "detector.h5, or its latest checkpoint while it "
-                      "trains.", allow_override=True)
+                      "trains.")
   flags.DEFINE_string("detector", None, "A registered detector (sparsezoo_tf."
                       "detection.detectors.list_detectors()), with --weights; "
-                      "with --model_dir, the run's.", allow_override=True)
+                      "with --model_dir, the run's.")
   flags.DEFINE_string("weights", None, "With --detector: a registered weights "
                       "name of the detector or an .h5 file "
-                      "(save_detector_weights / train_detector.py).",
-                      allow_override=True)
+                      "(save_detector_weights / train_detector.py).")
 
 
 def model_given() -> bool:

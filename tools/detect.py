@@ -63,6 +63,8 @@ flags.DEFINE_string("labels", None, "Class names: a COCO annotation file "
                     "(its categories) or a text file, one name per line "
                     "from class 1.")
 _detector_flags.define_flags()
+# --helpshort lists them with this tool's own flags.
+flags.adopt_module_key_flags(_detector_flags)
 
 
 def _given_paths() -> List[str]:

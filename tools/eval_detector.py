@@ -16,6 +16,10 @@ dataset and writes the results file.
     python tools/eval_detector.py --detector fasterrcnn_vgg16_scfusion8 \
         --weights voc.h5 --annotations voc2007_test.json \
         --image_dir /data/voc/images --metric voc07
+    # The images from Model Garden's TFRecords of the annotation file:
+    python tools/eval_detector.py --model_dir runs/coco_sc \
+        --annotations instances_val2017.json \
+        --records "/data/coco/records/val-*.tfrecord"
 
 Ground truth: a COCO annotation file (images, categories, annotations with
 [x, y, width, height] boxes; VOC converted to it, its difficult boxes
@@ -25,14 +29,25 @@ and category one of the ground truth's (`sparsezoo_tf.detection`).
 
 Model mode (--model_dir, or --detector with --weights; not with
 --detections): the detector runs on every image of --annotations, read
-from --image_dir (the images' file_names are relative to it), or of the
-digits_detection split --split (train, val or test; written once to
-$SPARSEZOO_HOME/data/digits_detection), with Model Garden's inference
-preprocessing (`sparsezoo_tf.detection.inference.detect_coco`; the
-detector's class ids are the category ids, detections of classes that are
-not categories are left out). Its results go to --detections_out (default
-<model_dir, or the current folder>/detections_<split or annotation file
-name>.json, written atomically), which is then scored as a results file.
+from --image_dir (the images' file_names are relative to it) or from
+--records, or of the digits_detection split --split (train, val or test;
+written once to $SPARSEZOO_HOME/data/digits_detection), with Model
+Garden's inference preprocessing (`detect_coco` and `detect_records` of
+`sparsezoo_tf.detection.inference`; the detector's class ids are the
+category ids, detections of classes that are not categories are left
+out). Its results go to --detections_out (default <model_dir, or the
+current folder>/detections_<split or annotation file name>.json, written
+atomically), which is then scored as a results file.
+
+--records is a glob of Model Garden's TFRecords of --annotations'
+images, as its converter (`official.vision.data.create_coco_tf_record`,
+`sparsezoo_tf.detection.records.coco_to_tfrecords`) writes them: each
+record's image is decoded by Model Garden's TfExampleDecoder, and its
+image/source_id is the image id. The records must hold every image of
+--annotations exactly once and no other (an image without a record would
+score as all missed): else the tool refuses them before running the
+detector. --annotations is still the ground truth (or, for test-dev, the
+image information the results file is checked against).
 
 --metric:
   * coco (the default): AP, AP50, AP75, APs, APm, APl, ARmax1, ARmax10,
@@ -57,6 +72,7 @@ categories, says where it is and how to submit it to the COCO evaluation
 server, and exits with status 0.
 """
 
+import glob
 import os
 import sys
 from typing import Optional
@@ -87,7 +103,7 @@ COCO_DESCRIPTIONS = {
 }
 
 SPLITS = ("train", "val", "test")  # digits_detection.DETECTION_SPLITS
-DATA_FLAGS = ("image_dir", "split", "detections_out")
+DATA_FLAGS = ("image_dir", "records", "split", "detections_out")
 PROGRESS_MIN_IMAGES = 200  # fewer images: no progress lines
 BATCH_SIZE = 8  # images per forward pass
 
@@ -103,13 +119,20 @@ flags.DEFINE_string("metrics_out", None, "Also write the metrics to this "
                     "JSON file.")
 flags.DEFINE_string("image_dir", None, "Model mode: the folder of "
                     "--annotations' images.")
+flags.DEFINE_string("records", None, "Model mode, instead of --image_dir: "
+                    "a glob of Model Garden's TFRecords of --annotations' "
+                    "images (create_coco_tf_record's layout), each image "
+                    "once.")
 flags.DEFINE_enum("split", None, list(SPLITS), "Model mode: a split of the "
                   "embedded digits_detection set (instead of --annotations "
-                  "and --image_dir; the digits detectors only).")
+                  "and --image_dir or --records; the digits detectors "
+                  "only).")
 flags.DEFINE_string("detections_out", None, "Model mode: the results file to "
                     "write (default <model_dir or .>/detections_<split or "
                     "annotations name>.json).")
 _detector_flags.define_flags()
+# --helpshort lists them with this tool's own flags.
+flags.adopt_module_key_flags(_detector_flags)
 
 
 def _check_file_flag(name: str) -> None:
@@ -146,10 +169,30 @@ def _check_results_mode() -> None:
   _check_file_flag("detections")
 
 
+def _check_records() -> None:
+  """--records with --annotations, neither --image_dir nor --split."""
+  given = [f"--{flag}" for flag in ("image_dir", "split")
+           if FLAGS[flag].value]
+  if given:
+    raise ValueError(f"--records {FLAGS.records} holds the images; not with "
+                     f"{', '.join(given)}: give --annotations with --records "
+                     f"or --image_dir, or --split alone")
+  if not FLAGS.annotations:
+    raise ValueError("--annotations is missing: the ground truth of the "
+                     "--records' images (the file they were written from)")
+  _check_file_flag("annotations")
+  if "://" not in FLAGS.records and not glob.glob(FLAGS.records):
+    raise ValueError(f"--records {FLAGS.records}: no file matches")
+
+
 def _check_model_mode() -> Optional[str]:
   """Running a detector: the model flags and the data (--annotations with
-  --image_dir, or --split). Returns the detector's name when known."""
+  --image_dir or --records, or --split). Returns the detector's name when
+  known."""
   name = _detector_flags.check_flags()
+  if FLAGS.records:
+    _check_records()
+    return name
   if FLAGS.split:
     given = [f"--{flag}" for flag in ("annotations", "image_dir")
              if FLAGS[flag].value]
@@ -160,8 +203,8 @@ def _check_model_mode() -> Optional[str]:
   if not FLAGS.annotations or not FLAGS.image_dir:
     missing = "--image_dir" if FLAGS.annotations else "--annotations"
     raise ValueError(f"{missing} is missing: a detector runs on "
-                     f"--annotations' images in --image_dir, or on a split "
-                     f"of the digits set (--split)")
+                     f"--annotations' images in --image_dir or --records, "
+                     f"or on a split of the digits set (--split)")
   _check_file_flag("annotations")
   if not os.path.isdir(FLAGS.image_dir):
     raise ValueError(f"--image_dir {FLAGS.image_dir}: no such folder")
@@ -278,11 +321,18 @@ def _run_detector(name: Optional[str]):
   out = FLAGS.detections_out or _default_detections_out()
   with _cli.quiet_native_logs():
     model = _detector_flags.load_detector()
+    source = (f"images from {FLAGS.records}" if FLAGS.records
+              else f"images in {image_dir}")
     print(f"Running {_detector_flags.describe(model)} on {annotations} "
-          f"(images in {image_dir})", flush=True)
-    results = inference.detect_coco(model, annotations, image_dir,
-                                    batch_size=BATCH_SIZE,
-                                    progress=_progress)
+          f"({source})", flush=True)
+    if FLAGS.records:
+      results = inference.detect_records(model, FLAGS.records, annotations,
+                                         batch_size=BATCH_SIZE,
+                                         progress=_progress)
+    else:
+      results = inference.detect_coco(model, annotations, image_dir,
+                                      batch_size=BATCH_SIZE,
+                                      progress=_progress)
   count = detection.write_detections(out, results)
   print(f"Wrote {out} ({count} detections)")
   spec = getattr(model, "detector_spec", None)

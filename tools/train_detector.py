@@ -13,7 +13,8 @@ Garden (its experiment configs, task, Orbit trainer and COCO evaluator).
         --params_override task.train_data.input_path=/data/voc/tfrecords/trainval0712*
 
 Model Garden's flags: --experiment (`sparsezoo_tf.detection.experiments.
-list_experiments()`, or Model Garden's own), --config_file (YAML, several
+list_experiments()`, or Model Garden's own; default
+fasterrcnn_digits_resnet18_sc), --config_file (YAML, several
 allowed), --params_override (YAML / JSON / key=value), --model_dir,
 --mode train | eval | train_and_eval | continuous_eval.
 
@@ -73,6 +74,63 @@ def _check_input_paths(params) -> None:
                      f"--params_override task.annotation_file=<file>")
 
 
+def _check_types(defaults, values, where: str = "") -> None:
+  """A number or boolean of the experiment's config overridden by a string
+  (`--params_override trainer.train_steps=abc`) is an error naming it."""
+  for key, default in defaults.items():
+    value = values.get(key) if isinstance(values, dict) else None
+    name = f"{where}{key}"
+    if isinstance(default, dict):
+      _check_types(default, value if isinstance(value, dict) else {},
+                   f"{name}.")
+    elif isinstance(default, (bool, int, float)) and isinstance(value, str):
+      kind = {bool: "boolean", int: "integer", float: "number"}[
+          type(default)]
+      article = "an" if kind[0] in "aeiou" else "a"
+      raise ValueError(f"{name}={value!r}: the experiment's {name} is "
+                       f"{article} {kind} ({default!r})")
+
+
+def _run_of(model_dir: str):
+  """(detector, experiment config dict) of the run in `model_dir`, or None
+  when it holds none."""
+  import yaml  # pylint: disable=g-import-not-at-top
+  path = os.path.join(model_dir, "params.yaml")
+  if not os.path.isfile(path):
+    return None
+  with open(path, encoding="utf-8") as stream:
+    values = yaml.safe_load(stream) or {}
+  task = values.get("task") or {}
+  return task.get("detector", ""), task
+
+
+def _check_run_folder(params, model_dir: str) -> None:
+  """Refuses, before anything is written, a --model_dir holding a run of
+  another detector or model, and --mode eval where there is nothing to
+  evaluate."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if os.path.exists(model_dir) and not os.path.isdir(model_dir):
+    raise ValueError(f"--model_dir {model_dir} is a file")
+  run = _run_of(model_dir)
+  if run is not None:
+    detector, task = run
+    backbone = ((task.get("model") or {}).get("backbone") or {}).get(
+        "sparsezoo") or {}
+    ours = params.task.model.backbone.get()
+    theirs_name = backbone.get("model_name", "")
+    if detector != params.task.detector or theirs_name != getattr(
+        ours, "model_name", theirs_name):
+      raise ValueError(
+          f"--model_dir {model_dir} holds a run of {detector or 'another'} "
+          f"detector (backbone {theirs_name or '?'}; its params.yaml), not of "
+          f"{params.task.detector or FLAGS.experiment}: give that run's "
+          f"--experiment to continue it, or another --model_dir")
+  if FLAGS.mode == "eval" and not (
+      os.path.isdir(model_dir) and tf.train.latest_checkpoint(model_dir)):
+    raise ValueError(f"--mode eval: {model_dir} has no checkpoint to "
+                     f"evaluate (ckpt-N, written while a run trains)")
+
+
 def _reads_embedded_set(params, root: str) -> bool:
   """Whether the run reads the prepared digits_detection set (which is then
   written first, once)."""
@@ -99,6 +157,7 @@ def main(argv):
   del argv
   _cli.initialize_tensorflow()
   from official.common import distribute_utils
+  from official.core import exp_factory
   from official.core import task_factory
   from official.core import train_lib
   from official.core import train_utils
@@ -110,6 +169,11 @@ def main(argv):
 
   try:
     params = train_utils.parse_configuration(FLAGS)
+  except KeyError as error:  # a --params_override / --config_file key
+    message = str(error.args[0] if error.args else error).split(
+        " To extend the existing keys", 1)[0]
+    raise ValueError(f"{message}: check the key's spelling in "
+                     f"--params_override / --config_file") from None
   except LookupError as error:
     if FLAGS.experiment not in str(error):
       raise
@@ -118,10 +182,13 @@ def main(argv):
         f"{', '.join(experiments.list_experiments('*digits*'))}, "
         f"fasterrcnn_vgg16*_voc / _coco and fasterrcnn_fpn_<resnet>_coco "
         f"(sparsezoo_tf.detection.experiments.list_experiments())") from None
+  _check_types(exp_factory.get_exp_config(FLAGS.experiment).as_dict(),
+               params.as_dict())
+  model_dir = FLAGS.model_dir
+  _check_run_folder(params, model_dir)
   if _reads_embedded_set(params, records.digits_detection_paths().root):
     records.prepare_digits_detection()
   _check_input_paths(params)
-  model_dir = FLAGS.model_dir
   os.makedirs(model_dir, exist_ok=True)
   if "train" in FLAGS.mode:
     train_utils.serialize_config(params, model_dir)

@@ -34,7 +34,8 @@ Modules:
   pictures: detections drawn on images.
   inference: `load_detector` (a training run or registered weights),
     `detect` (images in, boxes in their pixels out), `detect_coco` (COCO
-    results for a COCO annotation file's images).
+    results for a COCO annotation file's images), `detect_records` (the
+    same, the images read from Model Garden's TFRecords).
 """
 
 import importlib

@@ -738,6 +738,9 @@ def detector_info(name: str, num_classes: Optional[int] = None,
     A `DetectorInfo`; `size_mb` is params x 4 / 2^20.
   """
   spec = detector_spec(name)
+  if isinstance(num_rois, bool) or not isinstance(num_rois, int) or (
+      num_rois < 1):
+    raise ValueError(f"num_rois must be a positive int, got {num_rois!r}")
   return _counted(name,
                   spec.num_classes if num_classes is None else int(num_classes),
                   _check_size(name, input_size or spec.input_size),

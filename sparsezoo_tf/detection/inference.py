@@ -11,6 +11,9 @@ inference preprocessing, and detections in the original images' pixels.
     found[0]["boxes"], found[0]["scores"], found[0]["classes"]
     results = inference.detect_coco(model, "annotations/test.json",
                                     "images")  # COCO results, every image
+    # or the same images read from Model Garden's TFRecords of the file:
+    results = inference.detect_records(model, "records/test-*.tfrecord",
+                                       "annotations/test.json")
 
 Preprocessing is Model Garden's own, as its Mask R-CNN parser evaluates
 and its `DetectionModule` serves (`official/vision/dataloaders/
@@ -39,9 +42,10 @@ Garden's serialized experiment config, whose task is a
 training has ended, detector.h5.
 """
 
+import itertools
 import os
-from typing import (Any, Callable, Dict, List, Mapping, Optional, Sequence,
-                    Union)
+from typing import (Any, Callable, Dict, Iterable, List, Mapping, Optional,
+                    Sequence, Tuple, Union)
 
 import numpy as np
 from PIL import Image
@@ -51,6 +55,7 @@ import yaml
 
 from official.core import config_definitions as cfg
 from official.modeling.hyperparams import params_dict
+from official.vision.dataloaders import tf_example_decoder
 from official.vision.ops import anchor
 from official.vision.ops import preprocess_ops
 
@@ -236,9 +241,9 @@ class _Runner:
   fixed size (a shorter last batch is padded), eager or compiled.
 
   Compiling (`tf.function`) traces Model Garden's detector once, which
-  takes as long as a few dozen eager batches on a CPU; `detect` and
-  `detect_coco` compile when there are more batches than
-  `COMPILE_MIN_BATCHES`.
+  takes as long as a few dozen eager batches on a CPU; `detect`,
+  `detect_coco` and `detect_records` compile when there are more batches
+  than `COMPILE_MIN_BATCHES`.
   """
 
   def __init__(self, model: keras.Model, batch_size: int, compiled: bool):
@@ -344,6 +349,10 @@ def detect(model: keras.Model, images: Sequence[np.ndarray],
   """
   threshold = _check_threshold(score_threshold)
   batch_size = _check_batch_size(batch_size)
+  if isinstance(images, np.ndarray) and images.ndim < 4:
+    raise ValueError(f"images must be a sequence of images (or a [batch, "
+                     f"height, width, channels] array), got one array of "
+                     f"shape {images.shape}: for one image pass [image]")
   checked = [_check_image(image, i) for i, image in enumerate(images)]
   if not checked:
     return []
@@ -356,6 +365,67 @@ def detect(model: keras.Model, images: Sequence[np.ndarray],
 
 def _num_classes(model: keras.Model) -> int:
   return int(model.detector_config.num_classes)
+
+
+def _annotations(annotations) -> Tuple[Dict[str, Any], str]:
+  """The checked annotations and how to name them in errors."""
+  where = (os.fspath(annotations) if isinstance(annotations, (str, os.PathLike))
+           else "the annotations")
+  return metrics.read_annotations(annotations), where
+
+
+def _categories(model: keras.Model, truth: Mapping[str, Any],
+                where: str) -> set:
+  """The category ids of `truth`, every one a class of the detector."""
+  detectable = set(range(1, _num_classes(model)))
+  categories = {entry["id"] for entry in truth["categories"]}
+  foreign = sorted((c for c in categories if c not in detectable), key=str)
+  if foreign:
+    raise ValueError(
+        f"{where}: category ids {foreign[:5]} are not classes of the "
+        f"detector (1..{_num_classes(model) - 1}): are the annotations of "
+        f"another dataset than the detector's?")
+  return categories
+
+
+def _check_size(image: np.ndarray, entry: Mapping[str, Any], source: str,
+                where: str) -> np.ndarray:
+  """`image`, when its size is the one its image entry gives (if any)."""
+  expected = (entry.get("height"), entry.get("width"))
+  if None not in expected and tuple(image.shape[:2]) != expected:
+    raise ValueError(
+        f"{source} is {image.shape[0]}x{image.shape[1]} pixels but {where} "
+        f"gives {expected[0]}x{expected[1]} (height x width) for image "
+        f"{entry['id']!r}: its boxes would not fit")
+  return image
+
+
+def _detect_entries(model: keras.Model,
+                    images: Iterable[Tuple[Mapping[str, Any], np.ndarray]],
+                    count: int, categories: set, batch_size: int,
+                    threshold: float,
+                    progress: Optional[Callable[[int, int], None]]
+                    ) -> List[Dict[str, Any]]:
+  """COCO results of `count` (image entry, image) pairs, read as the
+  batches need them; detections of classes that are not `categories` (when
+  there are any) left out."""
+  if not count:
+    return []
+  runner = _runner(model, batch_size, count)
+  images = iter(images)
+  results = []
+  for start in range(0, count, runner.batch_size):
+    batch = list(itertools.islice(images, runner.batch_size))
+    found = runner.run([image for _, image in batch], threshold)
+    for (entry, _), detections in zip(batch, found):
+      keep = np.isin(detections["classes"], list(categories)) if (
+          categories) else np.ones(len(detections["classes"]), bool)
+      results += metrics.coco_detections(
+          entry["id"], detections["boxes"][keep],
+          detections["scores"][keep], detections["classes"][keep])
+    if progress is not None:
+      progress(start + len(batch), count)
+  return results
 
 
 def detect_coco(model: keras.Model,
@@ -389,19 +459,10 @@ def detect_coco(model: keras.Model,
       whose size is not the one the file gives, an unreadable image.
     FileNotFoundError: the folder, or an image of the file, is missing.
   """
-  truth = metrics.read_annotations(annotations)
-  where = (os.fspath(annotations) if isinstance(annotations, (str, os.PathLike))
-           else "the annotations")
+  truth, where = _annotations(annotations)
   threshold = _check_threshold(score_threshold)
   batch_size = _check_batch_size(batch_size)
-  detectable = set(range(1, _num_classes(model)))
-  categories = {entry["id"] for entry in truth["categories"]}
-  foreign = sorted((c for c in categories if c not in detectable), key=str)
-  if foreign:
-    raise ValueError(
-        f"{where}: category ids {foreign[:5]} are not classes of the "
-        f"detector (1..{_num_classes(model) - 1}): are the annotations of "
-        f"another dataset than the detector's?")
+  categories = _categories(model, truth, where)
   if not os.path.isdir(image_dir):
     raise FileNotFoundError(2, "No such folder", image_dir)
   paths = []
@@ -415,28 +476,135 @@ def detect_coco(model: keras.Model,
           f"{path}: no such file (image {entry['id']!r} of {where}; are the "
           f"images in another folder than {image_dir}?)")
     paths.append(path)
-  if not paths:
-    return []
-  runner = _runner(model, batch_size, len(paths))
-  results = []
-  for start in range(0, len(paths), runner.batch_size):
-    entries = truth["images"][start:start + runner.batch_size]
-    images = []
-    for entry, path in zip(entries, paths[start:start + runner.batch_size]):
-      image = read_image(path)
-      expected = (entry.get("height"), entry.get("width"))
-      if None not in expected and tuple(image.shape[:2]) != expected:
-        raise ValueError(
-            f"{path} is {image.shape[0]}x{image.shape[1]} pixels but {where} "
-            f"gives {expected[0]}x{expected[1]} (height x width) for image "
-            f"{entry['id']!r}: its boxes would not fit")
-      images.append(image)
-    for entry, found in zip(entries, runner.run(images, threshold)):
-      keep = np.isin(found["classes"], list(categories)) if categories else (
-          np.ones(len(found["classes"]), bool))
-      results += metrics.coco_detections(
-          entry["id"], found["boxes"][keep], found["scores"][keep],
-          found["classes"][keep])
-    if progress is not None:
-      progress(start + len(entries), len(paths))
-  return results
+  images = ((entry, _check_size(read_image(path), entry, path, where))
+            for entry, path in zip(truth["images"], paths))
+  return _detect_entries(model, images, len(paths), categories, batch_size,
+                         threshold, progress)
+
+
+def _record_files(pattern: str) -> List[str]:
+  files = sorted(tf.io.gfile.glob(pattern))
+  if not files:
+    raise FileNotFoundError(f"{pattern}: no TFRecord file matches")
+  return files
+
+
+def _record_image_ids(files: Sequence[str], pattern: str) -> List[int]:
+  """The image ids of the records (int(image/source_id)), in order, read
+  without decoding the images."""
+  feature = {"image/source_id": tf.io.FixedLenFeature((), tf.string, b"")}
+  dataset = tf.data.TFRecordDataset(files).batch(256).map(
+      lambda serialized: tf.io.parse_example(serialized, feature)[
+          "image/source_id"])
+  try:
+    source_ids = [value for batch in dataset.as_numpy_iterator()
+                  for value in batch]
+  except tf.errors.OpError as error:
+    raise ValueError(f"{pattern}: not TFRecords of tf.train.Examples with "
+                     f"an image/source_id ({error.message[:200]})") from None
+  ids = []
+  for index, source_id in enumerate(source_ids):
+    try:
+      ids.append(int(source_id.decode()))
+    except (UnicodeDecodeError, ValueError):
+      raise ValueError(
+          f"{pattern}: record {index} has image/source_id {source_id!r}, not "
+          f"an integer image id (Model Garden's converter writes the COCO "
+          f"image id)") from None
+  return ids
+
+
+def _record_images(files: Sequence[str],
+                   pattern: str) -> Iterable[np.ndarray]:
+  """The records' images, decoded by Model Garden's `TfExampleDecoder`
+  (uint8 [height, width, 3])."""
+  decoder = tf_example_decoder.TfExampleDecoder()
+  dataset = tf.data.TFRecordDataset(files).map(
+      lambda serialized: decoder.decode(serialized)["image"]).prefetch(2)
+  try:
+    yield from dataset.as_numpy_iterator()
+  except tf.errors.OpError as error:
+    raise ValueError(f"{pattern}: a record's image cannot be decoded "
+                     f"({error.message[:200]})") from None
+
+
+def _check_record_ids(ids: Sequence[int], truth: Mapping[str, Any],
+                      pattern: str, where: str) -> None:
+  """The records hold every image of `truth`, once, and no other."""
+  known = {entry["id"] for entry in truth["images"]}
+  foreign = sorted({i for i in ids if i not in known})
+  if foreign:
+    raise ValueError(
+        f"{pattern}: the records' image ids (source_id) {foreign[:5]} are "
+        f"not images of {where}: are they the records of another annotation "
+        f"file?")
+  seen, repeated = set(), set()
+  for image_id in ids:
+    (repeated if image_id in seen else seen).add(image_id)
+  if repeated:
+    raise ValueError(f"{pattern}: images {sorted(repeated)[:5]} are in more "
+                     f"than one record")
+  missing = [entry["id"] for entry in truth["images"]
+             if entry["id"] not in seen]
+  if missing:
+    raise ValueError(
+        f"{pattern}: {len(missing)} of the {len(known)} images of {where} "
+        f"have no record (ids {missing[:5]}): are they the records of a "
+        f"subset? Every image is scored, so give the records of all of "
+        f"them, or annotations of the recorded images only")
+
+
+def detect_records(model: keras.Model, pattern: Union[str, os.PathLike],
+                   annotations: Union[str, os.PathLike, Mapping[str, Any]],
+                   batch_size: int = 8, score_threshold: float = 0.0,
+                   progress: Optional[Callable[[int, int], None]] = None
+                   ) -> List[Dict[str, Any]]:
+  """Runs a detector on the images of Model Garden's TFRecords, as COCO
+  results for the annotation file they were written from.
+
+  The records are `tf.train.Example`s as Model Garden's converter writes
+  them (`official.vision.data.create_coco_tf_record`,
+  `records.coco_to_tfrecords`); Model Garden's `TfExampleDecoder` decodes
+  their images (greyscale replicated to RGB), and the image id of each is
+  int(image/source_id). A first pass reads the ids alone, so that records
+  that do not match the annotations are refused before the detector runs.
+
+  Args:
+    model: as for `detect`.
+    pattern: a glob of the TFRecord files (Model Garden's `input_path`;
+      `tf.io.gfile.glob`).
+    annotations: as for `detect_coco` (its images need no `file_name`):
+      the records hold each of its images exactly once, and no other.
+    batch_size: images per forward pass.
+    score_threshold: as for `detect`.
+    progress: called with (images done, images in all) after each batch.
+
+  Returns:
+    COCO results as `detect_coco`'s (images in the annotation file's
+    order, each image's by score; detections of non-categories left out).
+
+  Raises:
+    ValueError: malformed annotations or records, a category the detector
+      cannot detect, a record whose image is not one of the annotations',
+      an image in several records, an image of the annotations without a
+      record (it would be scored as all missed), an image whose size is not
+      the one the annotations give.
+    FileNotFoundError: no file matches `pattern`.
+  """
+  truth, where = _annotations(annotations)
+  threshold = _check_threshold(score_threshold)
+  batch_size = _check_batch_size(batch_size)
+  categories = _categories(model, truth, where)
+  pattern = os.fspath(pattern)
+  files = _record_files(pattern)
+  ids = _record_image_ids(files, pattern)
+  _check_record_ids(ids, truth, pattern, where)
+  entries = {entry["id"]: entry for entry in truth["images"]}
+  images = ((entries[image_id], _check_size(
+      image, entries[image_id], f"{pattern} (record {index})", where))
+            for index, (image_id, image) in enumerate(
+                zip(ids, _record_images(files, pattern))))
+  results = _detect_entries(model, images, len(ids), categories, batch_size,
+                            threshold, progress)
+  order = {entry["id"]: index for index, entry in enumerate(truth["images"])}
+  return sorted(results, key=lambda result: order[result["image_id"]])

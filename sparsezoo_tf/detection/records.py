@@ -149,7 +149,7 @@ def prepare_digits_detection(root: Optional[str] = None,
     staged = digits_detection_paths(os.path.join(temporary, "set"))
     if verbose:
       print(f"Writing the digits_detection set to {prepared.root} "
-            f"(once; about a minute)", flush=True)
+            f"(once; about 25 s)", flush=True)
     digits_detection.write_coco(staged.root)
     os.makedirs(os.path.join(staged.root, RECORDS_SUBDIR))
     for split in digits_detection.DETECTION_SPLITS:

@@ -92,6 +92,12 @@ def test_refusals():
     detectors.detector_config("fasterrcnn_vgg16", input_size=(600, 1000))
   with pytest.raises(ValueError, match="num_classes"):
     detectors.detector_config("fasterrcnn_vgg16", num_classes=1)
+  with pytest.raises(ValueError, match="num_rois must be a positive int"):
+    detectors.detector_info("fasterrcnn_vgg16", num_rois=0)
+  with pytest.raises(ValueError, match="not both"):
+    detectors.create_detector("fasterrcnn_digits_resnet18",
+                              weights="digits_detection",
+                              backbone_weights="digits")
 
 
 def test_sp2_head_reads_only_even_channels():
@@ -184,7 +190,8 @@ def test_fc6_fc7_start_from_the_classifiers_fc1_fc2(tmp_path):
       "fasterrcnn_vgg16", input_size=(SIZE, SIZE),
       backbone_kwargs={"width": 0.125}, backbone_weights=path)
   head = model.detection_head[0]
-  for fc, name in zip(head._fcs, ("fc1", "fc2")):  # pylint: disable=protected-access
+  fcs = head._fcs  # pylint: disable=protected-access
+  for fc, name in zip(fcs, ("fc1", "fc2")):
     for ours, theirs in zip(fc.weights, classifier.get_layer(name).weights):
       np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
   np.testing.assert_array_equal(

@@ -1,7 +1,8 @@
 """sparsezoo_tf.detection.inference: a random digits detector's boxes
 brought back to the original image against a hand-made preprocessing and
 scale, greyscale against RGB, batches against single images, COCO results
-against `detect`, run folders (detector.h5 and Orbit checkpoints) round
+against `detect`, those of Model Garden's TFRecords against those of the
+image files, run folders (detector.h5 and Orbit checkpoints) round
 trips, and the refusals."""
 
 import os
@@ -18,6 +19,7 @@ from sparsezoo_tf.data import digits_detection
 from sparsezoo_tf.detection import detectors
 from sparsezoo_tf.detection import experiments  # registers the experiments
 from sparsezoo_tf.detection import inference
+from sparsezoo_tf.detection import records
 
 pytestmark = pytest.mark.single_path  # plumbing; the op tests cover paths
 
@@ -158,6 +160,81 @@ def test_detect_coco_is_detect_in_coco_boxes(model, tmp_path):
              "categories": truth["categories"]}
   with pytest.raises(ValueError, match="is 96x96 pixels but"):
     inference.detect_coco(model, resized, image_dir)
+
+
+def _example(source_id: bytes, encoded: bytes) -> bytes:
+  """A serialized tf.train.Example of an encoded image and its source_id
+  (Model Garden's feature names)."""
+  def feature(value):
+    return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
+  return tf.train.Example(features=tf.train.Features(feature={
+      "image/encoded": feature(encoded), "image/source_id": feature(
+          source_id)})).SerializeToString()
+
+
+def _only(truth, images):
+  """`truth` with these of its images only, and their boxes."""
+  ids = {entry["id"] for entry in images}
+  return dict(truth, images=images, annotations=[
+      entry for entry in truth["annotations"] if entry["image_id"] in ids])
+
+
+def test_detect_records_is_detect_coco_on_the_records(model, tmp_path):
+  root = str(tmp_path / "set")
+  digits_detection.write_coco(root, ("test",), limit=3)
+  annotations = os.path.join(root, "annotations", "test.json")
+  image_dir = os.path.join(root, "images")
+  pattern = records.coco_to_tfrecords(annotations, image_dir,
+                                      str(tmp_path / "records" / "test"),
+                                      num_shards=2)
+  truth = inference.metrics.read_annotations(annotations)
+  calls = []
+  results = inference.detect_records(
+      model, pattern, annotations, batch_size=2,
+      progress=lambda *done: calls.append(done))
+  expected = inference.detect_coco(model, annotations, image_dir)
+  assert calls == [(2, 3), (3, 3)]
+  assert len(results) == len(expected) > 0
+  assert [r["image_id"] for r in results] == [e["image_id"] for e in expected]
+  for result, want in zip(results, expected):
+    assert result["category_id"] == want["category_id"]
+    np.testing.assert_allclose(result["bbox"], want["bbox"], atol=1e-3)
+    assert result["score"] == pytest.approx(want["score"], abs=1e-5)
+
+  images = truth["images"]
+  with pytest.raises(ValueError, match=r"category ids \[12\] are not classes"):
+    inference.detect_records(model, pattern, dict(
+        truth, categories=truth["categories"] + [{"id": 12, "name": "x"}]))
+  with pytest.raises(ValueError, match=(
+      r"1 of the 4 images of the annotations have no record \(ids \[9\]\)")):
+    inference.detect_records(model, pattern, dict(truth, images=images + [
+        {"id": 9, "file_name": "nowhere.png", "height": 96, "width": 96}]))
+  with pytest.raises(ValueError, match=(
+      rf"image ids \(source_id\) \[{images[0]['id']}\] are not images of")):
+    inference.detect_records(model, pattern, _only(truth, images[1:]))
+  with pytest.raises(ValueError, match="is 96x96 pixels but"):
+    inference.detect_records(model, pattern, dict(truth, images=[
+        dict(images[0], height=95)] + images[1:]))
+  with pytest.raises(FileNotFoundError, match="no TFRecord file matches"):
+    inference.detect_records(model, str(tmp_path / "none-*"), truth)
+  with pytest.raises(ValueError, match="not TFRecords of tf.train.Examples"):
+    inference.detect_records(model, annotations, truth)
+  first = sorted(tf.io.gfile.glob(pattern))[0]
+  copy = str(tmp_path / "records" / "copy.tfrecord")
+  tf.io.gfile.copy(first, copy)
+  with pytest.raises(ValueError, match="are in more than one record"):
+    inference.detect_records(model, str(tmp_path / "records" / "*"), truth)
+  png = tf.io.encode_png(np.zeros((96, 96, 3), np.uint8)).numpy()
+  with tf.io.TFRecordWriter(str(tmp_path / "odd.tfrecord")) as writer:
+    writer.write(_example(b"img-1", png))
+  with pytest.raises(ValueError, match="record 0 has image/source_id "
+                     "b'img-1', not an integer image id"):
+    inference.detect_records(model, str(tmp_path / "odd.tfrecord"), truth)
+  with tf.io.TFRecordWriter(str(tmp_path / "broken.tfrecord")) as writer:
+    writer.write(_example(str(images[0]["id"]).encode(), b"not a png"))
+  with pytest.raises(ValueError, match="cannot be decoded"):
+    inference.detect_records(model, str(tmp_path / "broken.tfrecord"),
+                             _only(truth, images[:1]))
 
 
 def _run_folder(path) -> str:

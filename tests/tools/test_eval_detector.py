@@ -3,8 +3,10 @@ against pycocotools' own evaluation of the same files, its VOC mAP on the
 hand-computed case, COCO test-dev's image information, and its refusals
 (one paragraph, exit status 2, nothing written). In model mode, a random
 digits detector's results and metrics against `inference.detect_coco` and
-`detection.coco_metrics` / `voc_map` of the file it wrote, and the model
-flags' refusals.
+`detection.coco_metrics` / `voc_map` of the file it wrote, the same
+results and metrics from Model Garden's TFRecords of the images
+(--records) as from the images (--image_dir), and the model flags'
+refusals.
 
 The tool runs in this process (a fresh one imports TensorFlow, seconds),
 except for one run as a user starts it."""
@@ -201,6 +203,17 @@ def _digits(tmp_path_factory):
           "paths": paths}
 
 
+@pytest.fixture(name="records", scope="module")
+def _records(digits, tmp_path_factory):
+  """The glob of Model Garden's TFRecords of the 4 images, in 2 shards (the
+  records' order is not the annotation file's)."""
+  # pylint: disable=g-import-not-at-top
+  from sparsezoo_tf.detection import records
+  prefix = tmp_path_factory.mktemp("records") / "test"
+  return records.coco_to_tfrecords(digits["gt"], digits["images"],
+                                   str(prefix), num_shards=2)
+
+
 def _printed_metrics(out):
   return {name: float(value) for name, value in METRIC_LINE.findall(out)}
 
@@ -254,6 +267,35 @@ def test_model_dir_on_a_split_writes_beside_the_run(monkeypatch, capsys,
   assert f"of {written} on {digits['gt']} (4 images" in out
 
 
+def test_records_score_as_the_image_folder(monkeypatch, capsys, digits,
+                                           records, tmp_path):
+  # pylint: disable=g-import-not-at-top
+  from sparsezoo_tf import detection
+  written = {}
+  for flag, value in (("--image_dir", digits["images"]),
+                      ("--records", records)):
+    out_path, metrics_path = tmp_path / "dets.json", tmp_path / "m.json"
+    status, out, err = _run(monkeypatch, capsys, "--detector", DETECTOR,
+                            "--weights", digits["weights"], "--annotations",
+                            digits["gt"], flag, value, "--detections_out",
+                            str(out_path), "--metrics_out", str(metrics_path))
+    assert (status, err) == (0, ""), err
+    written[flag] = (json.loads(out_path.read_text()),
+                     json.loads(metrics_path.read_text()), out)
+  (by_folder, folder_metrics, _), (by_records, records_metrics, out) = (
+      written["--image_dir"], written["--records"])
+  assert f"(images from {records})" in out
+  assert len(by_records) == len(by_folder) > 0
+  for a, b in zip(by_records, by_folder):
+    assert (a["image_id"], a["category_id"]) == (b["image_id"],
+                                                 b["category_id"])
+    assert a["bbox"] == pytest.approx(b["bbox"], abs=1e-3)
+    assert a["score"] == pytest.approx(b["score"], abs=1e-5)
+  names = detection.COCO_METRIC_NAMES
+  assert {name: records_metrics[name] for name in names} == pytest.approx(
+      {name: folder_metrics[name] for name in names}, abs=1e-6)
+
+
 def test_model_mode_on_image_information_writes_the_results(
     monkeypatch, capsys, digits, tmp_path):
   truth = json.loads(open(digits["gt"]).read())
@@ -300,14 +342,31 @@ def test_model_mode_on_image_information_writes_the_results(
       "test"], "fasterrcnn_vgg16 is not one: give --annotations"),
     (["--model_dir", "{run}", "--annotations", "{missing_gt}",
       "--image_dir", "{images}"], "nowhere.png: no such file (image 7 of"),
+    (["--model_dir", "{run}", "--annotations", "{gt}", "--records",
+      "{records}", "--image_dir", "{images}"],
+     "--records {records} holds the images; not with --image_dir"),
+    (["--model_dir", "{run}", "--records", "{records}", "--split", "test"],
+     "not with --split"),
+    (["--model_dir", "{run}", "--records", "{records}"],
+     "--annotations is missing: the ground truth of the --records"),
+    (["--model_dir", "{run}", "--annotations", "{gt}", "--records",
+      "{tmp}/none-*.tfrecord"], "--records {tmp}/none-*.tfrecord: no file "
+     "matches"),
+    (["--annotations", "{gt}", "--detections", "{dets}", "--records",
+      "{records}"], "--records: for running a detector"),
+    (["--model_dir", "{run}", "--annotations", "{missing_gt}", "--records",
+      "{records}"], "1 of the 5 images of {missing_gt} have no record (ids "
+     "[7])"),
+    (["--model_dir", "{run}", "--annotations", "{missing_gt}", "--records",
+      "{gt}"], "not TFRecords of tf.train.Examples"),
 ])
-def test_model_mode_refusals(monkeypatch, capsys, digits, files, tmp_path,
-                             args, fragment):
+def test_model_mode_refusals(monkeypatch, capsys, digits, records, files,
+                             tmp_path, args, fragment):
   truth = json.loads(open(digits["gt"]).read())
   truth["images"].append({"id": 7, "file_name": "nowhere.png", "width": 96,
                           "height": 96})
-  names = dict(digits, **files, tmp=str(tmp_path), missing_gt=cases.write(
-      tmp_path / "missing.json", truth))
+  names = dict(digits, **files, records=records, tmp=str(tmp_path),
+               missing_gt=cases.write(tmp_path / "missing.json", truth))
   args = [arg.format(**names) for arg in args]
   out_path = tmp_path / "m.json"
   status, out, err = _run(monkeypatch, capsys, *args, "--metrics_out",

@@ -7,9 +7,7 @@ that imports `sparsezoo_tf`.
 """
 
 import ast
-import functools
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -29,6 +27,11 @@ from sparsezoo_tf import models
 from sparsezoo_tf import ops
 from sparsezoo_tf.models import weights as weights_lib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "training"))
+# pylint: disable-next=g-import-not-at-top,wrong-import-position
+import tool_runner
+
 # Export does not depend on the convolution path the layers take: the op /
 # reference cases are chosen explicitly below.
 pytestmark = pytest.mark.single_path
@@ -42,13 +45,9 @@ TOLERANCE = 1e-5
 OP_REGISTERED_ERROR = "Op type not registered 'SparseZoo>SparseConv2D'"
 
 
-@functools.lru_cache(maxsize=None)
 def _export_tool():
   """tools/export.py as a module (loaded once: it defines its flags)."""
-  spec = importlib.util.spec_from_file_location("export_tool", TOOL)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module
+  return tool_runner.load_tool("export")
 
 
 def _outputs(model, x):

@@ -109,3 +109,43 @@ def test_unknown_experiment_is_one_paragraph(tmp_path):
       "--model_dir", str(tmp_path / "run"))
   tool_runner.assert_one_paragraph_error(result, "train_detector",
                                          "fasterrcnn_vgg61_voc")
+
+
+@pytest.mark.parametrize("flags,fragment", [
+    (("--params_override", "trainer.train_step=20"),
+     "'train_step' does not exist"),
+    (("--params_override", "trainer.train_steps=abc"),
+     "trainer.train_steps='abc': the experiment's trainer.train_steps is an "
+     "integer (4000)"),
+    (("--mode", "eval"), "has no checkpoint to evaluate"),
+])
+def test_bad_runs_are_refused_before_anything_is_written(tmp_path, flags,
+                                                         fragment):
+  result = tool_runner.run_tool(
+      "train_detector", "--experiment", "fasterrcnn_digits_resnet18",
+      "--model_dir", str(tmp_path / "run"), *flags,
+      env=tool_runner.user_environment(
+          {"SPARSEZOO_HOME": str(tmp_path / "home")}))
+  tool_runner.assert_one_paragraph_error(result, "train_detector", fragment)
+  assert not (tmp_path / "run").exists()
+  assert not (tmp_path / "home").exists()
+
+
+def test_a_run_of_another_detector_is_left_alone(tmp_path):
+  from official.core import exp_factory  # pylint: disable=g-import-not-at-top
+  from official.core import train_utils  # pylint: disable=g-import-not-at-top
+  from sparsezoo_tf.detection import experiments  # pylint: disable=g-import-not-at-top,unused-import
+  run = tmp_path / "run"
+  run.mkdir()
+  train_utils.serialize_config(
+      exp_factory.get_exp_config("fasterrcnn_digits_resnet18_sc"), str(run))
+  before = (run / "params.yaml").read_bytes()
+  result = tool_runner.run_tool(
+      "train_detector", "--experiment", "fasterrcnn_digits_resnet18",
+      "--model_dir", str(run),
+      env=tool_runner.user_environment(
+          {"SPARSEZOO_HOME": str(tmp_path / "home")}))
+  tool_runner.assert_one_paragraph_error(
+      result, "train_detector",
+      "holds a run of fasterrcnn_digits_resnet18_sc detector")
+  assert (run / "params.yaml").read_bytes() == before

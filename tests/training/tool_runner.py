@@ -120,24 +120,53 @@ def free_ports(count: int) -> List[int]:
       sock.close()
 
 
+# The absl flags each tool loaded into this process defined: tools share
+# flag names (--output, --implementation, --weights...), so a tool's own are
+# put in place before it is loaded again or run.
+_TOOL_FLAGS: Dict[str, Dict[str, object]] = {}
+
+
+def _use_flags_of(tool: Optional[str]) -> None:
+  """Takes every loaded tool's flags out of absl's FLAGS, then puts
+  `tool`'s back (none for None)."""
+  # pylint: disable=g-import-not-at-top,protected-access
+  from absl import flags
+  defined = flags.FLAGS._flags()
+  for names in _TOOL_FLAGS.values():
+    for name in names:
+      if name in defined:
+        delattr(flags.FLAGS, name)
+  for name, flag in _TOOL_FLAGS.get(tool, {}).items():
+    flags.FLAGS[name] = flag
+
+
 @functools.lru_cache(maxsize=None)
 def load_tool(tool: str):
-  """tools/<tool>.py as a module, loaded once per process (it defines its
-  absl flags)."""
+  """tools/<tool>.py as a module, loaded once per process; the flags it
+  defines are recorded as its own (see `run_in_process`)."""
+  # pylint: disable-next=g-import-not-at-top,protected-access
+  from absl import flags
+  _use_flags_of(None)
+  before = dict(flags.FLAGS._flags())  # pylint: disable=protected-access
   path = os.path.join(ROOT, "tools", f"{tool}.py")
   spec = importlib.util.spec_from_file_location(f"{tool}_tool", path)
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
+  _TOOL_FLAGS[tool] = {
+      name: flag for name, flag in flags.FLAGS._flags().items()  # pylint: disable=protected-access
+      if before.get(name) is not flag}
   return module
 
 
 def run_in_process(monkeypatch, capsys, tool: str, *args: str):
   """(exit status, stdout, stderr) of tools/<tool>.py run in this process
-  with `args` (a fresh process imports TensorFlow: seconds)."""
+  with `args`, its own flags in place (a fresh process imports
+  TensorFlow: seconds)."""
   # pylint: disable=g-import-not-at-top
   from absl import flags
   import pytest
   module = load_tool(tool)
+  _use_flags_of(tool)
   monkeypatch.setattr(sys, "argv", [os.path.join(ROOT, "tools",
                                                  f"{tool}.py"), *args])
   flags.FLAGS.unparse_flags()
